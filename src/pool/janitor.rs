@@ -1,0 +1,123 @@
+//! The background ager and the thread-exit hooks.
+//!
+//! One process-wide thread, `bytebufferpool-janitor`, started on first need, ages every pool
+//! whose policy is [`AgePolicy::Background`](super::AgePolicy::Background) at its interval. It
+//! holds only `Weak` references: a pool dropped by its users is never kept alive by it. Its
+//! registry lock is taken when a pool is created and by the janitor itself, never by `get`,
+//! `put` or `age`, and no user code runs while it is held.
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+use once_cell::sync::OnceCell;
+
+use crate::sync::{Arc, Mutex, Weak};
+
+/// What the janitor and the exit hooks need of a pool, whatever its item type.
+pub(super) trait Ageable: Send + Sync {
+    /// One ageing cycle.
+    fn age(&self);
+    /// The calling thread is exiting: make its private object reachable by others.
+    fn on_thread_exit(&self);
+}
+
+struct Entry {
+    pool: Weak<dyn Ageable>,
+    interval: Duration,
+    due: Instant,
+}
+
+static ENTRIES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+static JANITOR: OnceCell<Option<Thread>> = OnceCell::new();
+
+/// Puts `pool` on the janitor's list. Returns `false` if the janitor thread could not be
+/// started (the pool then ages only when `age()` is called).
+pub(super) fn register(pool: Weak<dyn Ageable>, interval: Duration) -> bool {
+    let due = Instant::now() + interval;
+    lock_entries().push(Entry {
+        pool,
+        interval,
+        due,
+    });
+    match JANITOR.get_or_init(spawn) {
+        Some(thread) => {
+            thread.unpark(); // it may need to wake sooner than it planned
+            true
+        }
+        None => false,
+    }
+}
+
+fn lock_entries() -> std::sync::MutexGuard<'static, Vec<Entry>> {
+    // No user code runs under this lock, so a poisoned lock still holds a consistent list.
+    ENTRIES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn spawn() -> Option<Thread> {
+    thread::Builder::new()
+        .name("bytebufferpool-janitor".into())
+        .spawn(run)
+        .ok()
+        .map(|handle| handle.thread().clone())
+}
+
+fn run() {
+    loop {
+        let now = Instant::now();
+        let mut due_now: Vec<Arc<dyn Ageable>> = Vec::new();
+        let mut next = now + Duration::from_secs(3600);
+        {
+            let mut entries = lock_entries();
+            entries.retain_mut(|e| {
+                if e.pool.strong_count() == 0 {
+                    return false;
+                }
+                if e.due <= now {
+                    match e.pool.upgrade() {
+                        Some(pool) => due_now.push(pool),
+                        None => return false,
+                    }
+                    e.due = now + e.interval;
+                }
+                next = next.min(e.due);
+                true
+            });
+        }
+        // Outside the lock: `age()` drops items, which runs user code. A panicking `Drop` must
+        // not kill the janitor; the pool itself stays usable after one.
+        for pool in due_now.drain(..) {
+            let _ = catch_unwind(AssertUnwindSafe(|| pool.age()));
+            // Dropping the last strong reference here frees the pool on this thread.
+        }
+        thread::park_timeout(next.saturating_duration_since(Instant::now()));
+    }
+}
+
+thread_local! {
+    /// Pools this thread has used; told when the thread exits.
+    static EXIT_HOOKS: ExitHooks = const { ExitHooks(RefCell::new(Vec::new())) };
+}
+
+struct ExitHooks(RefCell<Vec<Weak<dyn Ageable>>>);
+
+impl Drop for ExitHooks {
+    fn drop(&mut self) {
+        for pool in self.0.take() {
+            if let Some(pool) = pool.upgrade() {
+                pool.on_thread_exit();
+            }
+        }
+    }
+}
+
+/// Asks to be told when the calling thread exits. Cold: once per thread per pool. Does nothing
+/// if the thread is already tearing its thread-locals down.
+pub(super) fn hook_thread_exit(pool: Weak<dyn Ageable>) {
+    let _ = EXIT_HOOKS.try_with(|hooks| {
+        let mut hooks = hooks.0.borrow_mut();
+        hooks.retain(|p| p.strong_count() > 0);
+        hooks.push(pool);
+    });
+}

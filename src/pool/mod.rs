@@ -1,0 +1,828 @@
+//! [`Pool<T>`]: Go's `sync.Pool` for Rust, with a per-thread private slot, per-thread
+//! work-stealing deques and a victim generation.
+
+mod epoch;
+mod janitor;
+mod local;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+use thread_local::ThreadLocal;
+
+use self::epoch::{Expired, expired, slot};
+use self::janitor::Ageable;
+use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
+
+/// A thread-safe pool of reusable objects: Go's `sync.Pool`, typed.
+///
+/// [`get`](Self::get) hands out an object, wrapped in a guard that puts it back when dropped;
+/// [`put`](Self::put) gives one to the pool. Objects are stored by value.
+///
+/// # How it works
+///
+/// Every thread that uses a pool gets its own record in it: a *private* slot and two LIFO
+/// deques (`crossbeam-deque`), one for the current generation and one for the *victim*.
+/// `put` fills the private slot if it is empty, else pushes onto the current deque; `get` takes
+/// the private object, else pops the current deque. Neither takes a lock or does an atomic
+/// read-modify-write on that path. On a miss, `get` steals the oldest object of other threads'
+/// current deques (a bounded number of probes, from a random start), then pops its own victim,
+/// then steals from others' victims, and only then constructs a new object. That is Go's order.
+///
+/// # Ageing
+///
+/// Rust has no garbage collector to empty a pool, so the pool ages itself: each
+/// [`age`](Self::age) is one cycle, the current generation becomes the victim and the old
+/// victim is dropped. An object not used for **two** cycles is dropped; one that is reused in
+/// between stays. By default a background thread, `bytebufferpool-janitor`, ages every pool
+/// once a second ([`AgePolicy`]); [`AgePolicy::Manual`] leaves it to you. `age` runs beside
+/// `get` and `put` without blocking them: it bumps an epoch and drains expired deques through
+/// their stealers, and each thread moves its own records to the new generation on its next call.
+///
+/// # Threads that exit
+///
+/// When a thread exits, its private object is pushed onto its deque, where other threads can
+/// steal it and ageing drops it within two cycles. Its record stays in the pool and is reused
+/// by the next new thread (thread ids are recycled), so memory follows the peak number of live
+/// threads, not thread churn. Dropping the pool drops everything in it.
+///
+/// # Panics
+///
+/// A constructor or `T::drop` that panics propagates out of the call that ran it (`get`, `put`,
+/// `age`, or the drop of a guard); the pool stays consistent and usable. The janitor catches
+/// such panics and goes on ageing.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::Pool;
+///
+/// let pool = Pool::new(|| Vec::<u8>::with_capacity(1024));
+/// {
+///     let mut v = pool.get(); // constructs: the pool is empty
+///     v.extend_from_slice(b"hello");
+/// } // the guard puts the Vec back
+/// let v = pool.get(); // the same Vec, as it was left
+/// assert_eq!(&v[..], b"hello");
+/// assert!(v.capacity() >= 1024);
+/// ```
+pub struct Pool<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+}
+
+/// When a pool ages, if nobody calls [`Pool::age`].
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::{AgePolicy, Pool};
+/// use std::time::Duration;
+///
+/// let manual = Pool::<Vec<u8>>::builder().age_policy(AgePolicy::Manual).build(Vec::new);
+/// let fast = Pool::<Vec<u8>>::builder()
+///     .age_policy(AgePolicy::Background { interval: Duration::from_millis(100) })
+///     .build(Vec::new);
+/// assert!(manual.is_ok() && fast.is_ok());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AgePolicy {
+    /// Only explicit [`Pool::age`] calls age the pool. Idle objects stay until then.
+    Manual,
+    /// A process-wide background thread, `bytebufferpool-janitor`, started on first need, calls
+    /// `age` every `interval`. It holds only a weak reference to the pool. If the thread cannot
+    /// be started, the pool behaves as [`Manual`](Self::Manual) and
+    /// [`PoolStats::background_ageing`] says so.
+    Background {
+        /// Time between two cycles; an idle object is dropped after two, i.e. within
+        /// `2 * interval` to `3 * interval` of its last use.
+        interval: Duration,
+    },
+}
+
+impl AgePolicy {
+    /// The default interval of [`AgePolicy::Background`]: one second.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+}
+
+impl Default for AgePolicy {
+    /// `Background` every [`AgePolicy::DEFAULT_INTERVAL`].
+    fn default() -> Self {
+        AgePolicy::Background {
+            interval: Self::DEFAULT_INTERVAL,
+        }
+    }
+}
+
+/// Builds a [`Pool`] with a chosen [`AgePolicy`] and steal-probe limit.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::{AgePolicy, Pool};
+///
+/// let pool = Pool::builder()
+///     .age_policy(AgePolicy::Manual)
+///     .steal_probes(4)
+///     .build(|| String::with_capacity(64))
+///     .unwrap();
+/// pool.put(String::from("reused"));
+/// assert_eq!(pool.try_get().as_deref(), Some("reused"));
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PoolBuilder<T> {
+    age_policy: AgePolicy,
+    steal_probes: Option<usize>,
+    _items: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for PoolBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("age_policy", &self.age_policy)
+            .field("steal_probes", &self.steal_probes)
+            .finish()
+    }
+}
+
+/// Why a [`PoolBuilder`] refused its configuration.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::{AgePolicy, Pool, PoolBuildError};
+/// use std::time::Duration;
+///
+/// let err = Pool::<u8>::builder()
+///     .age_policy(AgePolicy::Background { interval: Duration::ZERO })
+///     .build(|| 0)
+///     .unwrap_err();
+/// assert_eq!(err, PoolBuildError::ZeroAgeInterval);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PoolBuildError {
+    /// `AgePolicy::Background` with a zero interval would age in a busy loop.
+    ZeroAgeInterval,
+}
+
+impl fmt::Display for PoolBuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolBuildError::ZeroAgeInterval => {
+                f.write_str("AgePolicy::Background needs a non-zero interval")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PoolBuildError {}
+
+impl<T: Send + 'static> PoolBuilder<T> {
+    /// Sets when the pool ages; the default is [`AgePolicy::default`].
+    pub fn age_policy(mut self, policy: AgePolicy) -> Self {
+        self.age_policy = policy;
+        self
+    }
+
+    /// Sets how many other threads' records one `get` miss probes per generation before it
+    /// gives up and constructs. The default is twice [`std::thread::available_parallelism`]
+    /// (at least 4). `0` turns stealing off: objects put by one thread are then reused only by
+    /// that thread, and ageing alone reclaims the others.
+    pub fn steal_probes(mut self, probes: usize) -> Self {
+        self.steal_probes = Some(probes);
+        self
+    }
+
+    /// Builds the pool; `constructor` makes an object when [`Pool::get`] finds none.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolBuildError::ZeroAgeInterval`] for `AgePolicy::Background` with a zero interval.
+    pub fn build<F>(self, constructor: F) -> Result<Pool<T>, PoolBuildError>
+    where
+        F: Fn() -> T + Send + Sync + 'static,
+    {
+        if let AgePolicy::Background { interval } = self.age_policy {
+            if interval.is_zero() {
+                return Err(PoolBuildError::ZeroAgeInterval);
+            }
+        }
+        let steal_probes = self.steal_probes.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(4, |n| (2 * n.get()).max(4))
+        });
+        let shared = Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
+            epoch: CachePadded::new(AtomicU64::new(0)),
+            locals: ThreadLocal::new(),
+            remotes: ThreadLocal::new(),
+            records: AtomicUsize::new(0),
+            constructor: Box::new(constructor),
+            aging: AtomicBool::new(false),
+            aged_out: AtomicU64::new(0),
+            steal_probes,
+            background: AtomicBool::new(false),
+            policy: self.age_policy,
+        });
+        if let AgePolicy::Background { interval } = self.age_policy {
+            let started = janitor::register(shared.weak(), interval);
+            // Relaxed: statistics.
+            shared.background.store(started, Ordering::Relaxed);
+        }
+        Ok(Pool { shared })
+    }
+}
+
+/// The state shared by a pool's handles, the janitor and the exit hooks.
+struct Shared<T: Send + 'static> {
+    /// This `Shared` itself, for the janitor and the exit hooks, which must not keep it alive.
+    me: Weak<Shared<T>>,
+    /// The ageing cycle. Read (`Relaxed`) on every operation; written only by `age` under the
+    /// `aging` flag. It only steers which deque an item goes to: every item moves through
+    /// crossbeam-deque or an owner-only cell, which carry their own synchronisation.
+    epoch: CachePadded<AtomicU64>,
+    /// Owner-only records. `thread_local` rules: a value outlives its thread and is inherited
+    /// by the next thread that gets the recycled id (the id mutex orders the two); `iter()`
+    /// would need `T: Sync`, hence the second map.
+    locals: ThreadLocal<CachePadded<Local<T>>>,
+    /// The `Sync` side of the same records (same thread ids), walked to steal and to age.
+    remotes: ThreadLocal<Arc<Remote<T>>>,
+    /// Number of records, for the random probe start. `Relaxed`: a hint.
+    records: AtomicUsize,
+    constructor: Box<dyn Fn() -> T + Send + Sync>,
+    /// Single-flight flag of `age`; never touched by `get` or `put`.
+    aging: AtomicBool,
+    /// Items dropped by ageing (statistics, `Relaxed`, cold paths only).
+    aged_out: AtomicU64,
+    steal_probes: usize,
+    /// Whether the janitor ages this pool (statistics).
+    background: AtomicBool,
+    policy: AgePolicy,
+}
+
+/// A snapshot of a [`Pool`]'s counters, from [`Pool::stats`].
+///
+/// Counters are kept per thread without atomic read-modify-write, summed when read; a snapshot
+/// taken while other threads work is a close, not an exact, picture.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::Pool;
+///
+/// let pool = Pool::new(|| 0u64);
+/// drop(pool.get()); // a miss: constructed
+/// drop(pool.get()); // a hit: the object put back by the guard
+/// let stats = pool.stats();
+/// assert_eq!((stats.gets, stats.hits, stats.misses), (2, 1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a stats snapshot does nothing unless read"]
+pub struct PoolStats {
+    /// Calls of `get` and `try_get`.
+    pub gets: u64,
+    /// Gets served by the calling thread's own record (private slot or deques).
+    pub hits: u64,
+    /// Gets served by stealing from another thread's record.
+    pub steals: u64,
+    /// Gets that found nothing: `get` constructed, `try_get` returned `None`.
+    pub misses: u64,
+    /// Objects dropped by ageing (not yet counting those a thread drops on its next call).
+    pub aged_out: u64,
+    /// Per-thread records in the pool (the peak number of threads that used it at once).
+    pub threads: usize,
+    /// Ageing cycles so far.
+    pub epoch: u64,
+    /// Whether the background janitor ages this pool.
+    pub background_ageing: bool,
+}
+
+impl<T: Send + 'static> Shared<T> {
+    /// A weak handle for the janitor and the exit hooks.
+    fn weak(&self) -> Weak<dyn Ageable> {
+        self.me.clone()
+    }
+
+    /// The calling thread's record, synchronised with the current epoch.
+    #[inline]
+    fn local(&self) -> &Local<T> {
+        let local = match self.locals.get() {
+            Some(local) => local,
+            None => self.register(),
+        };
+        // Relaxed: see `epoch`.
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        if epoch != local.seen.get() {
+            self.rotate(local, epoch);
+        }
+        local
+    }
+
+    /// First use of this pool by this thread (or by any thread with this id).
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> &Local<T> {
+        self.locals.get_or(|| {
+            // Relaxed: the epoch only steers; the first operation re-checks it.
+            let epoch = self.epoch.load(Ordering::Relaxed);
+            let n = self.records.fetch_add(1, Ordering::Relaxed);
+            let local = Local::new(epoch, rand::random::<u32>() ^ n as u32);
+            // Same thread id, so the two maps stay paired. A value already there can only
+            // come from a `Local` whose construction failed; it holds nothing.
+            self.remotes.get_or(|| local.remote.clone());
+            janitor::hook_thread_exit(self.weak());
+            CachePadded::new(local)
+        })
+    }
+
+    /// Moves `local` to `epoch`: its current deque becomes the victim, with the private object;
+    /// what expired is dropped, after the record is consistent again.
+    #[cold]
+    #[inline(never)]
+    fn rotate(&self, local: &Local<T>, epoch: u64) {
+        let mut seen = local.seen.get();
+        if seen == ORPHANED {
+            // A new thread inherited the record of one that exited.
+            janitor::hook_thread_exit(self.weak());
+            // Acquire: pairs with the Release store of the thread that exited.
+            seen = local.remote.cur.load(Ordering::Acquire);
+        }
+        local.seen.set(epoch);
+        // Release: the ager's Acquire load of `cur` sees the rotation it decides on.
+        local.remote.cur.store(epoch, Ordering::Release);
+        let private = local.private.take();
+        let dropped = match expired(seen, epoch) {
+            Expired::Nothing => {
+                local.private.set(private);
+                0
+            }
+            Expired::Deque(dead) => {
+                if let Some(p) = private {
+                    local.workers[1 - dead].push(p); // joins the victim generation
+                }
+                drain_worker(&local.workers[dead])
+            }
+            Expired::All => {
+                let n = u64::from(private.is_some());
+                drop(private);
+                n + drain_worker(&local.workers[0]) + drain_worker(&local.workers[1])
+            }
+        };
+        if dropped > 0 {
+            // Relaxed: statistics.
+            self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn try_get(&self) -> Option<T> {
+        let local = self.local();
+        Remote::<T>::bump(&local.remote.gets);
+        if let Some(x) = local.private.take() {
+            return Some(x);
+        }
+        if let Some(x) = local.current().pop() {
+            return Some(x);
+        }
+        self.get_slow(local)
+    }
+
+    #[inline]
+    fn put(&self, value: T) {
+        let local = self.local();
+        match local.private.take() {
+            None => local.private.set(Some(value)),
+            Some(held) => {
+                // Go's order: the older object stays private, the newer one goes on the deque.
+                local.private.set(Some(held));
+                local.current().push(value);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&self, local: &Local<T>) -> Option<T> {
+        if let Some(x) = self.steal(local, false) {
+            Remote::<T>::bump(&local.remote.steals);
+            return Some(x);
+        }
+        if let Some(x) = local.victim().pop() {
+            return Some(x);
+        }
+        if let Some(x) = self.steal(local, true) {
+            Remote::<T>::bump(&local.remote.steals);
+            return Some(x);
+        }
+        Remote::<T>::bump(&local.remote.misses);
+        None
+    }
+
+    /// Steals one object from another thread's current (or victim) deque: at most
+    /// `steal_probes` records, starting at a random one.
+    fn steal(&self, local: &Local<T>, victims: bool) -> Option<T> {
+        if self.steal_probes == 0 {
+            return None;
+        }
+        // Relaxed: a hint for the start position, and to skip a walk when this thread's record
+        // is the only one.
+        let records = self.records.load(Ordering::Relaxed);
+        if records <= 1 {
+            return None;
+        }
+        let start = local.next_probe() as usize % records;
+        let candidates = self.remotes.iter().skip(start);
+        let wrapped = self.remotes.iter().take(start);
+        for remote in candidates.chain(wrapped).take(self.steal_probes) {
+            if Arc::ptr_eq(remote, &local.remote) {
+                continue;
+            }
+            // Relaxed: choosing the wrong deque during a rotation only takes an object a
+            // little early or late, which the contract allows.
+            let cur = remote.cur.load(Ordering::Relaxed);
+            let stealer = &remote.stealers[slot(cur.wrapping_add(u64::from(victims)))];
+            // An empty check is plain loads; a `steal` would pin an epoch (an RMW) first.
+            if stealer.is_empty() {
+                continue;
+            }
+            if let Some(x) = steal_one(stealer) {
+                return Some(x);
+            }
+        }
+        None
+    }
+
+    #[cold]
+    fn age_now(&self) {
+        // Acquire pairs with the Release in `AgingFlag::drop`: a cycle starts after the last.
+        if self
+            .aging
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return; // another thread is ageing this pool right now: that is this cycle
+        }
+        let _flag = AgingFlag(&self.aging);
+        // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
+        let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut dropped = 0;
+        for remote in self.remotes.iter() {
+            // Acquire: pairs with the Release store of `rotate`.
+            let cur = remote.cur.load(Ordering::Acquire);
+            dropped += match expired(cur, epoch) {
+                Expired::Nothing => 0,
+                Expired::Deque(dead) => drain_stealer(&remote.stealers[dead]),
+                Expired::All => {
+                    drain_stealer(&remote.stealers[0]) + drain_stealer(&remote.stealers[1])
+                }
+            };
+        }
+        // Relaxed: statistics.
+        self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+        // The calling thread moves its own record now, private object included, so that two
+        // `age()` calls by the owner drop everything it left (Go's TestPoolRelease).
+        if let Some(local) = self.locals.get() {
+            if local.seen.get() != epoch {
+                self.rotate(local, epoch);
+            }
+        }
+    }
+
+    fn stats(&self) -> PoolStats {
+        let mut s = PoolStats {
+            // Relaxed: statistics, here and below.
+            aged_out: self.aged_out.load(Ordering::Relaxed),
+            epoch: self.epoch.load(Ordering::Relaxed),
+            background_ageing: self.background.load(Ordering::Relaxed),
+            ..PoolStats::default()
+        };
+        for remote in self.remotes.iter() {
+            s.gets += remote.gets.load(Ordering::Relaxed);
+            s.steals += remote.steals.load(Ordering::Relaxed);
+            s.misses += remote.misses.load(Ordering::Relaxed);
+            s.threads += 1;
+        }
+        s.hits = s.gets.saturating_sub(s.steals + s.misses);
+        s
+    }
+}
+
+impl<T: Send + 'static> Ageable for Shared<T> {
+    fn age(&self) {
+        self.age_now();
+    }
+
+    fn on_thread_exit(&self) {
+        // `get` works here: this hook's thread-local is destroyed before `thread_local`'s id
+        // guard (registered earlier, destroyed later). If it did not, `get` returns `None`.
+        if let Some(local) = self.locals.get() {
+            if let Some(p) = local.private.take() {
+                local.current().push(p); // stealable and ageable from now on
+            }
+            local.seen.set(ORPHANED);
+        }
+    }
+}
+
+/// Clears `aging` when `age` ends, also by a panicking `T::drop`.
+struct AgingFlag<'a>(&'a AtomicBool);
+
+impl Drop for AgingFlag<'_> {
+    fn drop(&mut self) {
+        // Release: the next ager sees this cycle's epoch and drains.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl<T: Send + 'static> Pool<T> {
+    /// Creates a pool whose [`get`](Self::get) calls `constructor` when the pool has nothing,
+    /// ageing in the background every [`AgePolicy::DEFAULT_INTERVAL`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(|| Vec::<u8>::with_capacity(512));
+    /// assert!(pool.get().capacity() >= 512);
+    /// ```
+    pub fn new<F>(constructor: F) -> Self
+    where
+        F: Fn() -> T + Send + Sync + 'static,
+    {
+        match Self::builder().build(constructor) {
+            Ok(pool) => pool,
+            Err(e) => unreachable!("the default configuration is valid: {e}"),
+        }
+    }
+
+    /// Starts a [`PoolBuilder`] to choose the ageing policy and steal probes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytebufferpool::{AgePolicy, Pool};
+    ///
+    /// let pool = Pool::builder().age_policy(AgePolicy::Manual).build(|| 0u32).unwrap();
+    /// assert_eq!(*pool.get(), 0);
+    /// ```
+    pub fn builder() -> PoolBuilder<T> {
+        PoolBuilder {
+            age_policy: AgePolicy::default(),
+            steal_probes: None,
+            _items: PhantomData,
+        }
+    }
+
+    /// Takes an object from the pool, or constructs one, in a guard that puts it back when
+    /// dropped.
+    ///
+    /// # Panics
+    ///
+    /// If the constructor panics; the pool stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(String::new);
+    /// let mut s = pool.get();
+    /// s.push_str("text");
+    /// drop(s); // back in the pool
+    /// assert_eq!(*pool.get(), "text"); // objects come back as they were left
+    /// ```
+    #[inline]
+    pub fn get(&self) -> Pooled<'_, T> {
+        let value = match self.shared.try_get() {
+            Some(value) => value,
+            None => (self.shared.constructor)(),
+        };
+        Pooled {
+            pool: self,
+            value: Some(value),
+        }
+    }
+
+    /// Takes an object from the pool, if it has one; never constructs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(|| 1);
+    /// assert_eq!(pool.try_get(), None);
+    /// pool.put(7);
+    /// assert_eq!(pool.try_get(), Some(7));
+    /// ```
+    #[inline]
+    pub fn try_get(&self) -> Option<T> {
+        self.shared.try_get()
+    }
+
+    /// Gives an object to the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(Vec::<u8>::new);
+    /// pool.put(vec![1, 2, 3]);
+    /// assert_eq!(pool.try_get(), Some(vec![1, 2, 3]));
+    /// ```
+    #[inline]
+    pub fn put(&self, value: T) {
+        self.shared.put(value);
+    }
+
+    /// Runs one ageing cycle: what has not been used since the previous cycle becomes the
+    /// victim, and the victim of the previous cycle is dropped. Objects not reused for two
+    /// cycles are gone after this returns, except a thread's private object and the deque
+    /// items of a thread that has not touched the pool since, which that thread drops on its
+    /// next call.
+    ///
+    /// Never blocks `get` or `put`. If another thread is ageing this pool at the same moment
+    /// (the janitor, say), this call returns at once: that cycle is this one.
+    ///
+    /// # Panics
+    ///
+    /// If a dropped object's `Drop` panics; the cycle is then cut short and the pool stays
+    /// usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytebufferpool::{AgePolicy, Pool};
+    ///
+    /// let pool = Pool::builder().age_policy(AgePolicy::Manual).build(|| 0).unwrap();
+    /// pool.put(1);
+    /// pool.age();
+    /// assert_eq!(pool.try_get(), Some(1)); // survived one cycle, as the victim
+    /// pool.put(1);
+    /// pool.age();
+    /// pool.age();
+    /// assert_eq!(pool.try_get(), None); // gone after two
+    /// ```
+    pub fn age(&self) {
+        self.shared.age_now();
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(|| 0);
+    /// assert_eq!(pool.stats().gets, 0);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        self.shared.stats()
+    }
+
+    /// The ageing policy the pool was built with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::Pool::new(|| 0);
+    /// assert_eq!(pool.age_policy(), bytebufferpool::AgePolicy::default());
+    /// ```
+    pub fn age_policy(&self) -> AgePolicy {
+        self.shared.policy
+    }
+
+    /// Like [`get`](Self::get), through an `Arc`: the guard owns a reference to the pool, so it
+    /// is `'static` and `Send` and can cross an `.await` or go to another thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let pool = Arc::new(bytebufferpool::Pool::new(Vec::<u8>::new));
+    /// let mut v = pool.get_owned();
+    /// std::thread::spawn(move || v.push(1)).join().unwrap(); // put back by that thread
+    /// ```
+    pub fn get_owned(self: &Arc<Self>) -> OwnedPooled<T> {
+        let value = match self.shared.try_get() {
+            Some(value) => value,
+            None => (self.shared.constructor)(),
+        };
+        OwnedPooled {
+            pool: Arc::clone(self),
+            value: Some(value),
+        }
+    }
+}
+
+impl<T: Send + Default + 'static> Default for Pool<T> {
+    /// A pool that constructs with `T::default()` and ages in the background.
+    fn default() -> Self {
+        Self::new(T::default)
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for Pool<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("age_policy", &self.shared.policy)
+            .field("steal_probes", &self.shared.steal_probes)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An object taken from a [`Pool`]; dereferences to it and puts it back when dropped.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::{Pool, Pooled};
+///
+/// let pool = Pool::new(|| vec![0u8; 4]);
+/// let guard = pool.get();
+/// let detached: Vec<u8> = Pooled::into_inner(guard); // not returned to the pool
+/// assert_eq!(detached.len(), 4);
+/// ```
+#[must_use = "dropping the guard at once returns the object; use `Pool::try_get` to just take one"]
+pub struct Pooled<'a, T: Send + 'static> {
+    pool: &'a Pool<T>,
+    /// `Some` until the guard is dropped or detached.
+    value: Option<T>,
+}
+
+/// An object taken from an `Arc<Pool>` with [`Pool::get_owned`]: `'static`, `Send` if `T` is,
+/// and put back when dropped.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::{OwnedPooled, Pool};
+/// use std::sync::Arc;
+///
+/// let pool = Arc::new(Pool::new(String::new));
+/// let guard: OwnedPooled<String> = pool.get_owned();
+/// let s: String = OwnedPooled::into_inner(guard);
+/// assert!(s.is_empty());
+/// ```
+#[must_use = "dropping the guard at once returns the object; use `Pool::try_get` to just take one"]
+pub struct OwnedPooled<T: Send + 'static> {
+    pool: Arc<Pool<T>>,
+    /// `Some` until the guard is dropped or detached.
+    value: Option<T>,
+}
+
+macro_rules! guard_impls {
+    ($guard:ident $(<$lt:lifetime>)?) => {
+        impl<$($lt,)? T: Send + 'static> $guard<$($lt,)? T> {
+            /// Detaches the object: it is not returned to the pool.
+            ///
+            /// An associated function, not a method, so that it never hides a method of `T`.
+            pub fn into_inner(mut guard: Self) -> T {
+                match guard.value.take() {
+                    Some(value) => value,
+                    None => unreachable!("a guard holds its object until dropped"),
+                }
+            }
+        }
+
+        impl<$($lt,)? T: Send + 'static> Deref for $guard<$($lt,)? T> {
+            type Target = T;
+
+            #[inline]
+            fn deref(&self) -> &T {
+                match &self.value {
+                    Some(value) => value,
+                    None => unreachable!("a guard holds its object until dropped"),
+                }
+            }
+        }
+
+        impl<$($lt,)? T: Send + 'static> DerefMut for $guard<$($lt,)? T> {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut T {
+                match &mut self.value {
+                    Some(value) => value,
+                    None => unreachable!("a guard holds its object until dropped"),
+                }
+            }
+        }
+
+        impl<$($lt,)? T: Send + 'static> Drop for $guard<$($lt,)? T> {
+            #[inline]
+            fn drop(&mut self) {
+                if let Some(value) = self.value.take() {
+                    self.pool.put(value);
+                }
+            }
+        }
+
+        impl<$($lt,)? T: Send + fmt::Debug + 'static> fmt::Debug for $guard<$($lt,)? T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+    };
+}
+
+guard_impls!(Pooled<'a>);
+guard_impls!(OwnedPooled);

@@ -1,0 +1,15 @@
+//! The atomics and locks the crate uses: std's, or loom's atomics under `cfg(loom)`.
+//!
+//! Every other module takes them from here (a grep in `.ci/run` enforces it), so a loom build
+//! swaps the atomics at once. loom cannot see inside `crossbeam-deque` or `thread_local`, so
+//! the loom model (`pool::epoch`'s tests) checks our own ageing protocol over stand-ins; the
+//! `Arc`, `Weak` and `Mutex` below serve only the janitor and registration, outside the model,
+//! and stay std's.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+pub(crate) use std::sync::{Arc, Mutex, Weak};
