@@ -1,5 +1,6 @@
-//! Assembles HTTP/1.1 responses in a `ByteBuffer`: status line, headers written with `write!`,
-//! and a body read from a source, then written out without draining the buffer.
+//! Assembles HTTP/1.1 responses in pooled buffers: status line and headers written with
+//! `write!`, the body read from a source, the whole written out, the buffer returned to the
+//! pool when its guard drops. Prints what the pool's calibrator decided at the end.
 //!
 //! Run with `cargo run --release --example http_body`.
 
@@ -7,9 +8,8 @@ use std::io;
 
 use bytebufferpool::ByteBuffer;
 
-/// Writes one response for `body` into `out`, reusing its capacity.
+/// Writes one response for `body` into `out`.
 fn render_response(out: &mut ByteBuffer, status: u16, reason: &str, body: &[u8]) -> io::Result<()> {
-    out.clear(); // Go's Reset: keeps the capacity
     write!(out, "HTTP/1.1 {status} {reason}\r\n")?;
     write!(out, "Content-Type: application/json\r\n")?;
     write!(out, "Content-Length: {}\r\n\r\n", body.len())?;
@@ -18,23 +18,38 @@ fn render_response(out: &mut ByteBuffer, status: u16, reason: &str, body: &[u8])
 }
 
 fn main() -> io::Result<()> {
-    let mut buf = ByteBuffer::with_capacity(256);
     let mut wire = Vec::new();
-    let bodies: [&[u8]; 3] = [br#"{"id":1}"#, br#"{"id":2,"name":"two"}"#, b"{}"];
-    for (i, body) in bodies.iter().enumerate() {
-        let capacity_before = buf.capacity();
-        render_response(&mut buf, 200, "OK", body)?;
-        let n = buf.write_to(&mut wire)?; // Go's WriteTo: does not drain
-        println!(
-            "response {i}: {n} bytes, capacity {} (was {capacity_before}), first line {:?}",
-            buf.capacity(),
-            buf.split(|&b| b == b'\r')
-                .next()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default()
-        );
+    let mut bodies: Vec<Vec<u8>> = vec![
+        br#"{"id":1}"#.to_vec(),
+        br#"{"id":2,"name":"two"}"#.to_vec(),
+        b"{}".to_vec(),
+    ];
+    // A heavier stream: 20,000 JSON bodies of 200 B to 6 KiB.
+    for i in 0..20_000usize {
+        let n = 200 + (i * 7919) % 6000;
+        let mut body = format!("{{\"id\":{i},\"data\":\"").into_bytes();
+        body.resize(n - 2, b'x');
+        body.extend_from_slice(b"\"}");
+        bodies.push(body);
     }
-    println!("\nlast response as Debug:\n{buf:?}");
-    println!("\n{} bytes written to the wire in all", wire.len());
+    for (i, body) in bodies.iter().enumerate() {
+        let mut buf = bytebufferpool::get(); // a pooled buffer, empty
+        render_response(&mut buf, 200, "OK", body)?;
+        buf.write_to(&mut wire)?; // Go's WriteTo: does not drain
+        if i < 3 {
+            println!(
+                "response {i}: {} bytes, capacity {}\n{:?}\n",
+                buf.len(),
+                buf.capacity(),
+                *buf
+            );
+        }
+        wire.clear();
+    } // each guard returns its buffer here, cleared
+    println!(
+        "{} responses assembled; the default pool now:\n",
+        bodies.len()
+    );
+    println!("{}", bytebufferpool::stats());
     Ok(())
 }

@@ -36,6 +36,16 @@ use std::{fmt, io, slice, vec};
 /// `write!` works whichever of [`io::Write`] and [`fmt::Write`] is in scope, both included,
 /// through the inherent [`write_fmt`](Self::write_fmt).
 ///
+/// # Growth
+///
+/// When a write needs room, the capacity grows to the next power of two that fits (at least
+/// 8), so a buffer grown by its own writes always has a power-of-two capacity. The pools rely
+/// on it: a buffer's capacity then tells which size class it serves, and Go's discard rule,
+/// "capacity above `max_size`", no longer drops buffers whose *length* was within `max_size`
+/// but whose capacity grew past it by non-doubling steps. Capacities set explicitly
+/// ([`with_capacity`](Self::with_capacity), [`reserve_exact`](Self::reserve_exact), a `Vec`
+/// adopted by `From`) are kept as given until the next growth.
+///
 /// `ByteBuffer` deliberately has no `Display`: bytes are not text. Its `Debug` prints a
 /// byte-string literal such as `b"GET / HTTP/1.1\r\n"`.
 ///
@@ -209,8 +219,8 @@ impl ByteBuffer {
         self.buf.truncate(len);
     }
 
-    /// Reserves room for at least `additional` more bytes; may reserve more to avoid frequent
-    /// reallocation, as [`Vec::reserve`] does.
+    /// Reserves room for at least `additional` more bytes; like every growth of a
+    /// `ByteBuffer`, it rounds the new capacity up to a power of two (see the type's docs).
     ///
     /// # Panics
     ///
@@ -226,7 +236,7 @@ impl ByteBuffer {
     /// ```
     #[inline]
     pub fn reserve(&mut self, additional: usize) {
-        self.buf.reserve(additional);
+        self.grow(additional);
     }
 
     /// Reserves room for exactly `additional` more bytes, as [`Vec::reserve_exact`] does.
@@ -279,6 +289,7 @@ impl ByteBuffer {
     #[doc(alias = "WriteByte")]
     #[inline]
     pub fn push(&mut self, byte: u8) {
+        self.grow(1);
         self.buf.push(byte);
     }
 
@@ -310,6 +321,7 @@ impl ByteBuffer {
     #[doc(alias = "Write")]
     #[inline]
     pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.grow(bytes.len());
         self.buf.extend_from_slice(bytes);
     }
 
@@ -325,7 +337,7 @@ impl ByteBuffer {
     #[doc(alias = "WriteString")]
     #[inline]
     pub fn push_str(&mut self, s: &str) {
-        self.buf.extend_from_slice(s.as_bytes());
+        self.extend_from_slice(s.as_bytes());
     }
 
     /// Replaces the contents with `bytes`, reusing the capacity already allocated.
@@ -343,7 +355,7 @@ impl ByteBuffer {
     #[inline]
     pub fn set(&mut self, bytes: &[u8]) {
         self.buf.clear();
-        self.buf.extend_from_slice(bytes);
+        self.extend_from_slice(bytes);
     }
 
     /// Replaces the contents with the UTF-8 bytes of `s`, reusing the capacity already allocated.
@@ -374,7 +386,25 @@ impl ByteBuffer {
     /// ```
     #[inline]
     pub fn resize(&mut self, new_len: usize, value: u8) {
+        self.grow(new_len.saturating_sub(self.buf.len()));
         self.buf.resize(new_len, value);
+    }
+
+    /// Makes room for `additional` more bytes, growing to the next power of two.
+    #[inline]
+    fn grow(&mut self, additional: usize) {
+        if self.buf.capacity() - self.buf.len() < additional {
+            self.grow_slow(additional);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_slow(&mut self, additional: usize) {
+        let needed = self.buf.len().saturating_add(additional);
+        // Past the largest power of two, grow exactly; `Vec` reports the overflow.
+        let target = needed.checked_next_power_of_two().unwrap_or(needed).max(8);
+        self.buf.reserve_exact(target - self.buf.len());
     }
 
     /// Reads from `reader` until end of file, **appending** to the buffer, and returns how many
@@ -575,17 +605,20 @@ impl From<FormatError> for io::Error {
 impl io::Write for ByteBuffer {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(buf);
+        self.extend_from_slice(buf);
         Ok(buf.len())
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        io::Write::write_vectored(&mut self.buf, bufs)
+        let n = bufs.iter().map(|b| b.len()).sum();
+        self.grow(n);
+        bufs.iter().for_each(|b| self.buf.extend_from_slice(b));
+        Ok(n)
     }
 
     #[inline]
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(buf);
+        self.extend_from_slice(buf);
         Ok(())
     }
 
@@ -856,14 +889,16 @@ impl From<ByteBuffer> for Vec<u8> {
 impl Extend<u8> for ByteBuffer {
     #[inline]
     fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
-        self.buf.extend(iter);
+        let iter = iter.into_iter();
+        self.grow(iter.size_hint().0);
+        iter.for_each(|b| self.push(b));
     }
 }
 
 impl<'a> Extend<&'a u8> for ByteBuffer {
     #[inline]
     fn extend<I: IntoIterator<Item = &'a u8>>(&mut self, iter: I) {
-        self.buf.extend(iter);
+        self.extend(iter.into_iter().copied());
     }
 }
 

@@ -39,6 +39,7 @@ pub(super) struct Remote<T> {
     /// Statistics. Each is written only by the owning thread, as a load and a store (no
     /// read-modify-write), and read by `stats()`; all `Relaxed`, as statistics need no order.
     pub(super) gets: AtomicU64,
+    pub(super) puts: AtomicU64,
     pub(super) steals: AtomicU64,
     pub(super) misses: AtomicU64,
 }
@@ -50,6 +51,7 @@ impl<T> Local<T> {
             cur: AtomicU64::new(epoch),
             stealers: [workers[0].stealer(), workers[1].stealer()],
             gets: AtomicU64::new(0),
+            puts: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         });
@@ -112,14 +114,14 @@ pub(super) fn steal_one<T>(stealer: &Stealer<T>) -> Option<T> {
 
 /// Drops the items of a deque, from another thread, bounded by the length seen at the start so
 /// that an owner pushing at the same time cannot keep the caller here. Returns how many.
-pub(super) fn drain_stealer<T>(stealer: &Stealer<T>) -> u64 {
+pub(super) fn drain_stealer<T>(stealer: &Stealer<T>, evict: &dyn Fn(T)) -> u64 {
     let n = stealer.len();
     let mut dropped = 0;
     for _ in 0..n {
         match steal_one(stealer) {
             Some(item) => {
                 dropped += 1;
-                drop(item); // user code; the record is consistent
+                evict(item); // user code; the record is consistent
             }
             None => break,
         }
@@ -128,11 +130,11 @@ pub(super) fn drain_stealer<T>(stealer: &Stealer<T>) -> u64 {
 }
 
 /// Drops every item of an owner's deque. Returns how many.
-pub(super) fn drain_worker<T>(worker: &Worker<T>) -> u64 {
+pub(super) fn drain_worker<T>(worker: &Worker<T>, evict: &dyn Fn(T)) -> u64 {
     let mut dropped = 0;
     while let Some(item) = worker.pop() {
         dropped += 1;
-        drop(item); // user code; the record is consistent
+        evict(item); // user code; the record is consistent
     }
     dropped
 }

@@ -137,14 +137,19 @@ impl Default for AgePolicy {
 pub struct PoolBuilder<T> {
     age_policy: AgePolicy,
     steal_probes: Option<usize>,
+    on_evict: Option<EvictFn<T>>,
     _items: PhantomData<fn() -> T>,
 }
+
+/// What the pool calls with each object that ageing removes.
+type EvictFn<T> = Box<dyn Fn(T) + Send + Sync>;
 
 impl<T> fmt::Debug for PoolBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PoolBuilder")
             .field("age_policy", &self.age_policy)
             .field("steal_probes", &self.steal_probes)
+            .field("on_evict", &self.on_evict.is_some())
             .finish()
     }
 }
@@ -198,6 +203,41 @@ impl<T: Send + 'static> PoolBuilder<T> {
         self
     }
 
+    /// Sets a function that receives each object that ageing removes from the pool, instead of
+    /// the pool dropping it: to count evicted bytes, say, or to log. It runs on the thread that
+    /// ages (the janitor, a caller of [`Pool::age`], or an owner catching up on its next call),
+    /// after the pool's state is consistent; it may use the pool. Objects dropped with the pool
+    /// itself are not passed to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytebufferpool::{AgePolicy, Pool};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let evicted = Arc::new(AtomicUsize::new(0));
+    /// let counter = evicted.clone();
+    /// let pool = Pool::builder()
+    ///     .age_policy(AgePolicy::Manual)
+    ///     .on_evict(move |v: Vec<u8>| {
+    ///         counter.fetch_add(v.capacity(), Ordering::Relaxed);
+    ///     })
+    ///     .build(Vec::new)
+    ///     .unwrap();
+    /// pool.put(Vec::with_capacity(100));
+    /// pool.age();
+    /// pool.age();
+    /// assert!(evicted.load(Ordering::Relaxed) >= 100);
+    /// ```
+    pub fn on_evict<F>(mut self, evict: F) -> Self
+    where
+        F: Fn(T) + Send + Sync + 'static,
+    {
+        self.on_evict = Some(Box::new(evict));
+        self
+    }
+
     /// Builds the pool; `constructor` makes an object when [`Pool::get`] finds none.
     ///
     /// # Errors
@@ -222,6 +262,7 @@ impl<T: Send + 'static> PoolBuilder<T> {
             remotes: ThreadLocal::new(),
             records: AtomicUsize::new(0),
             constructor: Box::new(constructor),
+            evict: self.on_evict.unwrap_or_else(|| Box::new(drop)),
             aging: AtomicBool::new(false),
             aged_out: AtomicU64::new(0),
             steal_probes,
@@ -254,6 +295,8 @@ struct Shared<T: Send + 'static> {
     /// Number of records, for the random probe start. `Relaxed`: a hint.
     records: AtomicUsize,
     constructor: Box<dyn Fn() -> T + Send + Sync>,
+    /// Receives each object that ageing removes; `drop` unless the builder set one.
+    evict: EvictFn<T>,
     /// Single-flight flag of `age`; never touched by `get` or `put`.
     aging: AtomicBool,
     /// Items dropped by ageing (statistics, `Relaxed`, cold paths only).
@@ -286,6 +329,8 @@ struct Shared<T: Send + 'static> {
 pub struct PoolStats {
     /// Calls of `get` and `try_get`.
     pub gets: u64,
+    /// Calls of `put` (guards returning their object included).
+    pub puts: u64,
     /// Gets served by the calling thread's own record (private slot or deques).
     pub hits: u64,
     /// Gets served by stealing from another thread's record.
@@ -365,12 +410,15 @@ impl<T: Send + 'static> Shared<T> {
                 if let Some(p) = private {
                     local.workers[1 - dead].push(p); // joins the victim generation
                 }
-                drain_worker(&local.workers[dead])
+                drain_worker(&local.workers[dead], &self.evict)
             }
             Expired::All => {
                 let n = u64::from(private.is_some());
-                drop(private);
-                n + drain_worker(&local.workers[0]) + drain_worker(&local.workers[1])
+                if let Some(p) = private {
+                    (self.evict)(p);
+                }
+                n + drain_worker(&local.workers[0], &self.evict)
+                    + drain_worker(&local.workers[1], &self.evict)
             }
         };
         if dropped > 0 {
@@ -395,12 +443,12 @@ impl<T: Send + 'static> Shared<T> {
     #[inline]
     fn put(&self, value: T) {
         let local = self.local();
-        match local.private.take() {
-            None => local.private.set(Some(value)),
-            Some(held) => {
-                // Go's order: the older object stays private, the newer one goes on the deque.
-                local.private.set(Some(held));
-                local.current().push(value);
+        Remote::<T>::bump(&local.remote.puts);
+        // One load and one store of the slot in the common case (it was empty).
+        if let Some(held) = local.private.replace(Some(value)) {
+            // Go's order: the older object stays private, the newer one goes on the deque.
+            if let Some(newer) = local.private.replace(Some(held)) {
+                local.current().push(newer);
             }
         }
     }
@@ -476,9 +524,10 @@ impl<T: Send + 'static> Shared<T> {
             let cur = remote.cur.load(Ordering::Acquire);
             dropped += match expired(cur, epoch) {
                 Expired::Nothing => 0,
-                Expired::Deque(dead) => drain_stealer(&remote.stealers[dead]),
+                Expired::Deque(dead) => drain_stealer(&remote.stealers[dead], &self.evict),
                 Expired::All => {
-                    drain_stealer(&remote.stealers[0]) + drain_stealer(&remote.stealers[1])
+                    drain_stealer(&remote.stealers[0], &self.evict)
+                        + drain_stealer(&remote.stealers[1], &self.evict)
                 }
             };
         }
@@ -503,6 +552,7 @@ impl<T: Send + 'static> Shared<T> {
         };
         for remote in self.remotes.iter() {
             s.gets += remote.gets.load(Ordering::Relaxed);
+            s.puts += remote.puts.load(Ordering::Relaxed);
             s.steals += remote.steals.load(Ordering::Relaxed);
             s.misses += remote.misses.load(Ordering::Relaxed);
             s.threads += 1;
@@ -573,6 +623,7 @@ impl<T: Send + 'static> Pool<T> {
         PoolBuilder {
             age_policy: AgePolicy::default(),
             steal_probes: None,
+            on_evict: None,
             _items: PhantomData,
         }
     }

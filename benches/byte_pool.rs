@@ -1,0 +1,157 @@
+//! `ByteBufferPool` on the shared workload W1 (get, append 64 B, release) beside
+//! `Vec::with_capacity(64)`, and the calibration overhead: ByteBufferPool against a raw
+//! `Pool<ByteBuffer>` and a raw `Pool<Box<ByteBuffer>>` (what ByteBufferPool stores) doing the
+//! same get/append/clear/put, in the same group.
+//!
+//! Run: `cargo bench --bench byte_pool`.
+
+use std::hint::black_box;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytebufferpool::{AgePolicy, ByteBuffer, ByteBufferPool, CalibrationConfig, Pool};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const PAYLOAD: [u8; 64] = [b'x'; 64];
+
+fn manual_pool() -> ByteBufferPool {
+    ByteBufferPool::builder()
+        .age_policy(AgePolicy::Manual)
+        .build()
+        .unwrap()
+}
+
+/// W1: acquire, append 64 bytes, release; one thread.
+fn w1(c: &mut Criterion) {
+    let mut g = c.benchmark_group("w1_get_put_64");
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("Vec::with_capacity(64)+drop", |b| {
+        b.iter(|| {
+            let mut v = Vec::with_capacity(64);
+            v.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&v);
+        })
+    });
+    let pool = manual_pool();
+    g.bench_function("ByteBufferPool::get+drop", |b| {
+        b.iter(|| {
+            let mut buf = pool.get();
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&*buf);
+        })
+    });
+    g.bench_function("bytebufferpool::get (global)+drop", |b| {
+        b.iter(|| {
+            let mut buf = bytebufferpool::get();
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&*buf);
+        })
+    });
+    g.finish();
+}
+
+/// Calibration overhead: the same get/append/put through ByteBufferPool (sampling, size
+/// classes, max_size check) and through a raw Pool<ByteBuffer> (clear on put, nothing else).
+fn overhead(c: &mut Criterion) {
+    let mut g = c.benchmark_group("calibration_overhead");
+    g.measurement_time(Duration::from_secs(3));
+    let raw: Pool<ByteBuffer> = Pool::builder()
+        .age_policy(AgePolicy::Manual)
+        .build(|| ByteBuffer::with_capacity(64))
+        .unwrap();
+    g.bench_function("raw Pool<ByteBuffer> get+put", |b| {
+        b.iter(|| {
+            let mut buf = raw
+                .try_get()
+                .unwrap_or_else(|| ByteBuffer::with_capacity(64));
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&buf);
+            buf.clear();
+            raw.put(buf);
+        })
+    });
+    let boxed: Pool<Box<ByteBuffer>> = Pool::builder()
+        .age_policy(AgePolicy::Manual)
+        .build(|| Box::new(ByteBuffer::with_capacity(64)))
+        .unwrap();
+    g.bench_function("raw Pool<Box<ByteBuffer>> get+put", |b| {
+        b.iter(|| {
+            let mut buf = boxed
+                .try_get()
+                .unwrap_or_else(|| Box::new(ByteBuffer::with_capacity(64)));
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&buf);
+            buf.clear();
+            boxed.put(buf);
+        })
+    });
+    let pool = manual_pool();
+    g.bench_function("ByteBufferPool get+put", |b| {
+        b.iter(|| {
+            let mut buf = pool.get();
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&*buf);
+        })
+    });
+    g.finish();
+}
+
+/// Sampling against Go's count-every-put: the same W1 loop through a ByteBufferPool with
+/// `CalibrationConfig::go()` (every put increments a shared counter) and with the default
+/// (one put in 32 sampled), on 1 thread and on every core at once (time per get/put per
+/// thread, between two barriers).
+fn sampling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sampling");
+    g.measurement_time(Duration::from_secs(3));
+    let threads = thread::available_parallelism().map_or(2, |n| n.get());
+    for (name, cfg) in [
+        ("go_every_put", CalibrationConfig::go()),
+        ("sampled_1_in_32", CalibrationConfig::default()),
+    ] {
+        let pool = Arc::new(
+            ByteBufferPool::builder()
+                .calibration(cfg)
+                .age_policy(AgePolicy::Manual)
+                .build()
+                .unwrap(),
+        );
+        g.bench_function(format!("{name}/1thread"), |b| {
+            b.iter(|| {
+                let mut buf = pool.get();
+                buf.extend_from_slice(black_box(&PAYLOAD));
+                black_box(&*buf);
+            })
+        });
+        g.bench_function(format!("{name}/{threads}threads"), |b| {
+            b.iter_custom(|iters| {
+                let start = Arc::new(Barrier::new(threads + 1));
+                let end = Arc::new(Barrier::new(threads + 1));
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let (pool, start, end) = (pool.clone(), start.clone(), end.clone());
+                        thread::spawn(move || {
+                            start.wait();
+                            for _ in 0..iters {
+                                let mut buf = pool.get();
+                                buf.extend_from_slice(black_box(&PAYLOAD));
+                                black_box(&*buf);
+                            }
+                            end.wait();
+                        })
+                    })
+                    .collect();
+                start.wait();
+                let t0 = Instant::now();
+                end.wait();
+                let elapsed = t0.elapsed();
+                handles.into_iter().for_each(|h| h.join().unwrap());
+                elapsed
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, w1, overhead, sampling);
+criterion_main!(benches);

@@ -1,0 +1,822 @@
+//! The calibrator: a sampled power-of-two histogram of returned lengths, from which
+//! `default_size` and `max_size` are recomputed, single-flight.
+//!
+//! Go's `bytebufferpool` increments a shared counter on every `Put`. Here a put is *sampled*
+//! with probability `1 / S`: each thread counts down a geometric gap drawn from a thread-local
+//! RNG, so only about one put in `S` touches a shared, cache-padded counter. Geometric gaps are
+//! memoryless, so a periodic workload cannot alias with them, and restarting a countdown (when
+//! a thread switches between pools) does not bias the sample.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+
+use crossbeam_utils::CachePadded;
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, StaticAtomicUsize};
+
+/// How [`CalibrationConfig`] picks `default_size`, the capacity of fresh buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DefaultSizeRule {
+    /// Go's rule: the size of the most frequent bucket (on an exact tie, the larger).
+    MostFrequent,
+    /// Ours: among the buckets within 10 % of the most frequent count, the largest; and never
+    /// below the bucket of the median length. This serves the common body without regrowth
+    /// where Go's rule picks a small, slightly more frequent bucket (bytebufferpool#15, #23).
+    CommonBody,
+}
+
+/// The calibrator's settings. [`Default`] is ours; [`CalibrationConfig::go`] reproduces Go's.
+///
+/// Fields are public for reading and setting; the struct is `#[non_exhaustive]`, so start from
+/// `default()` or `go()`. [`ByteBufferPoolBuilder::build`](crate::ByteBufferPoolBuilder::build)
+/// validates it.
+///
+/// # Examples
+///
+/// ```
+/// use bytebufferpool::CalibrationConfig;
+///
+/// let mut config = CalibrationConfig::default();
+/// config.sample_every = 1; // sample every put: deterministic, for tests
+/// config.window = Some(1_000);
+/// assert_eq!(CalibrationConfig::go().bucket_threshold, Some(42_000));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CalibrationConfig {
+    /// Upper bound of the first bucket, a power of two (Go: 64). Lengths `0..=min_size` fall in
+    /// bucket 0, `(min_size·2^(i-1), min_size·2^i]` in bucket `i`.
+    pub min_size: usize,
+    /// Number of buckets (Go: 20, so 64 B … 32 MiB); lengths above the last bound fall in the
+    /// last bucket. Between 1 and 40.
+    pub buckets: usize,
+    /// `S`: on average one put in `S` is sampled (Go: 1, every put). At least 1.
+    pub sample_every: u32,
+    /// Recalibrate after this many samples (Go: `None`). At least 1 if set.
+    pub window: Option<u64>,
+    /// Recalibrate when one bucket passes this many samples (Go: `Some(42_000)`). At least 1
+    /// if set. At least one of `window` and `bucket_threshold` must be set.
+    pub bucket_threshold: Option<u64>,
+    /// `max_size` is the largest bucket among the most frequent ones that together cover this
+    /// share of the samples (Go: 0.95). In `(0, 1]`.
+    pub max_percentile: f64,
+    /// How `default_size` is chosen (Go: [`DefaultSizeRule::MostFrequent`]).
+    pub default_rule: DefaultSizeRule,
+    /// Seed of the sampling RNG, for reproducible tests (Go: none needed). `None` seeds each
+    /// thread's generator from the operating system.
+    pub seed: Option<u64>,
+    /// `default_size` before the first calibration (Go: 0, i.e. fresh buffers start empty).
+    pub initial_default_size: usize,
+}
+
+impl Default for CalibrationConfig {
+    /// Go's buckets and 95 % cover, one put in 32 sampled, a recalibration every 64 samples
+    /// (about every 2,048 puts), and [`DefaultSizeRule::CommonBody`].
+    fn default() -> Self {
+        Self {
+            min_size: 64,
+            buckets: 20,
+            sample_every: 32,
+            window: Some(64),
+            bucket_threshold: None,
+            max_percentile: 0.95,
+            default_rule: DefaultSizeRule::CommonBody,
+            seed: None,
+            initial_default_size: 0,
+        }
+    }
+}
+
+impl CalibrationConfig {
+    /// Go's `bytebufferpool` exactly: every put sampled, a recalibration when one bucket passes
+    /// 42,000, the most frequent bucket as `default_size`, 95 % cover for `max_size`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let go = bytebufferpool::CalibrationConfig::go();
+    /// assert_eq!((go.sample_every, go.window), (1, None));
+    /// ```
+    pub fn go() -> Self {
+        Self {
+            sample_every: 1,
+            window: None,
+            bucket_threshold: Some(42_000),
+            default_rule: DefaultSizeRule::MostFrequent,
+            ..Self::default()
+        }
+    }
+
+    /// Every problem of this configuration, empty if it is valid.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !self.min_size.is_power_of_two() {
+            p.push(format!("min_size {} is not a power of two", self.min_size));
+        }
+        if !(1..=MAX_BUCKETS).contains(&self.buckets) {
+            p.push(format!(
+                "buckets {} is not in 1..={MAX_BUCKETS}",
+                self.buckets
+            ));
+        } else if self.min_size.is_power_of_two()
+            && (self.min_size.trailing_zeros() as usize + self.buckets) >= usize::BITS as usize
+        {
+            p.push(format!(
+                "min_size {} with {} buckets overflows usize",
+                self.min_size, self.buckets
+            ));
+        }
+        if self.sample_every == 0 {
+            p.push("sample_every is 0; it must be at least 1".into());
+        }
+        if self.window == Some(0) {
+            p.push("window is Some(0); it must be at least 1".into());
+        }
+        if self.bucket_threshold == Some(0) {
+            p.push("bucket_threshold is Some(0); it must be at least 1".into());
+        }
+        if self.window.is_none() && self.bucket_threshold.is_none() {
+            p.push("neither window nor bucket_threshold is set: it would never calibrate".into());
+        }
+        if !(self.max_percentile > 0.0 && self.max_percentile <= 1.0) {
+            p.push(format!(
+                "max_percentile {} is not in (0, 1]",
+                self.max_percentile
+            ));
+        }
+        p
+    }
+}
+
+/// The most buckets a configuration may have.
+const MAX_BUCKETS: usize = 40;
+
+/// Bucket of a length: bucket 0 for `len <= min_size`, else the bit length of
+/// `(len - 1) >> log2(min_size)`, clamped to the last bucket. Go's `index()`.
+#[inline]
+pub(crate) fn bucket_index(len: usize, min_bits: u32, buckets: usize) -> usize {
+    let n = len.saturating_sub(1) >> min_bits;
+    let i = (usize::BITS - n.leading_zeros()) as usize;
+    i.min(buckets - 1)
+}
+
+/// Upper bound of bucket `i`: `min_size << i`.
+#[inline]
+pub(crate) fn bucket_size(i: usize, min_bits: u32) -> usize {
+    1usize << (min_bits as usize + i)
+}
+
+/// The two sizes a calibration decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub(crate) default_size: usize,
+    pub(crate) max_size: usize,
+}
+
+/// Decides `default_size` and `max_size` from one window's bucket counts; `None` if the window
+/// is empty (the sizes then stay as they are).
+pub(crate) fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision> {
+    let min_bits = cfg.min_size.trailing_zeros();
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    // Most frequent first; on an exact tie the larger bucket first (Go leaves ties to an
+    // unstable sort). On the stack: calibrating allocates nothing.
+    let mut order = [0usize; MAX_BUCKETS];
+    let order = &mut order[..counts.len()];
+    order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+    order.sort_unstable_by(|&a, &b| counts[b].cmp(&counts[a]).then(b.cmp(&a)));
+    let mode = order[0];
+    let default_bucket = match cfg.default_rule {
+        DefaultSizeRule::MostFrequent => mode,
+        DefaultSizeRule::CommonBody => {
+            // Near-ties (within 10 % of the top count) go to the larger bucket.
+            let near = counts[mode] - counts[mode] / 10;
+            let near_tie = (0..counts.len())
+                .filter(|&i| counts[i] >= near)
+                .max()
+                .unwrap_or(mode);
+            // Never below the median length's bucket.
+            let mut seen = 0;
+            let median = (0..counts.len())
+                .find(|&i| {
+                    seen += counts[i];
+                    2 * seen >= total
+                })
+                .unwrap_or(mode);
+            near_tie.max(median)
+        }
+    };
+    let default_size = bucket_size(default_bucket, min_bits);
+    // Go's cover: walk the most frequent buckets until their sum passes the percentile; the
+    // largest size among them (and the default) is max_size.
+    let max_sum = (total as f64 * cfg.max_percentile) as u64;
+    let mut sum = 0;
+    let mut max_size = default_size;
+    for &i in order.iter() {
+        if sum > max_sum {
+            break;
+        }
+        sum += counts[i];
+        max_size = max_size.max(bucket_size(i, min_bits));
+    }
+    Some(Decision {
+        default_size,
+        max_size,
+    })
+}
+
+thread_local! {
+    /// (calibrator id, puts left until and including the next sample) of the calibrator this
+    /// thread last sampled for. One entry: a thread that alternates pools restarts the
+    /// countdown with a fresh gap, which the geometric distribution's memorylessness allows.
+    static COUNTDOWN: Cell<(usize, u32)> = const { Cell::new((usize::MAX, 0)) };
+    /// The sampling RNG of this thread, seeded on first use (by the seed of the calibrator
+    /// that first needs it, if it has one).
+    static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
+}
+
+/// Ids for the countdown cache. `usize::MAX` is never handed out.
+static NEXT_ID: StaticAtomicUsize = StaticAtomicUsize::new(0);
+
+/// The live calibrator of one `ByteBufferPool`.
+pub(crate) struct Calibrator {
+    id: usize,
+    cfg: CalibrationConfig,
+    min_bits: u32,
+    /// Sampled counts of the current window, one cache line each. Incremented with `Relaxed`
+    /// (statistics); swapped to zero by `calibrate`.
+    counts: Box<[CachePadded<AtomicU64>]>,
+    /// Samples in the current window (`Relaxed`: a trigger, not a synchronisation).
+    samples: CachePadded<AtomicU64>,
+    /// The decided sizes, read on every get (default) and put (max); written by `calibrate`.
+    /// `Relaxed`: readers need some recent value, nothing is published through them.
+    sizes: CachePadded<Sizes>,
+    /// `1 / ln(1 - 1/S)`, for drawing geometric gaps.
+    inv_ln_miss: f64,
+    /// Single-flight flag; cleared by `FlagGuard`, also on a panic.
+    calibrating: AtomicBool,
+    calibrations: AtomicU64,
+    /// The counts the last calibration decided on (all zero before the first). Locked only by
+    /// `calibrate` and `stats`.
+    last_window: Mutex<Vec<u64>>,
+}
+
+struct Sizes {
+    default_size: AtomicUsize,
+    /// 0 until the first calibration: keep every buffer, as Go does.
+    max_size: AtomicUsize,
+    /// Bucket of `default_size`, so that `get` need not compute it.
+    default_bucket: AtomicUsize,
+}
+
+impl fmt::Debug for Calibrator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Calibrator")
+            .field("default_size", &self.default_size())
+            .field("max_size", &self.max_size())
+            .field("config", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+struct FlagGuard<'a>(&'a AtomicBool);
+
+impl Drop for FlagGuard<'_> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire of the next calibration's compare_exchange.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl Calibrator {
+    /// `cfg` must be valid (`problems()` empty).
+    pub(crate) fn new(cfg: CalibrationConfig) -> Self {
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            min_bits: cfg.min_size.trailing_zeros(),
+            counts: (0..cfg.buckets)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
+            samples: CachePadded::new(AtomicU64::new(0)),
+            sizes: CachePadded::new(Sizes {
+                default_size: AtomicUsize::new(cfg.initial_default_size),
+                max_size: AtomicUsize::new(0),
+                default_bucket: AtomicUsize::new(bucket_index(
+                    cfg.initial_default_size,
+                    cfg.min_size.trailing_zeros(),
+                    cfg.buckets,
+                )),
+            }),
+            inv_ln_miss: 1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
+            calibrating: AtomicBool::new(false),
+            calibrations: AtomicU64::new(0),
+            last_window: Mutex::new(vec![0; cfg.buckets]),
+            cfg,
+        }
+    }
+
+    pub(crate) fn config(&self) -> &CalibrationConfig {
+        &self.cfg
+    }
+
+    #[inline]
+    pub(crate) fn default_size(&self) -> usize {
+        self.sizes.default_size.load(Ordering::Relaxed)
+    }
+
+    /// 0 means "no limit yet".
+    #[inline]
+    pub(crate) fn max_size(&self) -> usize {
+        self.sizes.max_size.load(Ordering::Relaxed)
+    }
+
+    /// Bucket of `default_size`.
+    #[inline]
+    pub(crate) fn default_bucket(&self) -> usize {
+        self.sizes.default_bucket.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn calibrations(&self) -> u64 {
+        self.calibrations.load(Ordering::Relaxed)
+    }
+
+    /// Records the length of a returned buffer, if this put is sampled.
+    #[inline]
+    pub(crate) fn record(&self, len: usize) {
+        if self.should_sample() {
+            self.record_sample(len);
+        }
+    }
+
+    #[inline]
+    fn should_sample(&self) -> bool {
+        if self.cfg.sample_every == 1 {
+            return true;
+        }
+        COUNTDOWN
+            .try_with(|c| {
+                let (id, left) = c.get();
+                if id == self.id && left > 1 {
+                    c.set((id, left - 1));
+                    false
+                } else {
+                    self.restart_countdown(c, id == self.id)
+                }
+            })
+            // The thread is tearing down its thread-locals: sample, and keep going.
+            .unwrap_or(true)
+    }
+
+    /// The countdown ran out (`same`), or belongs to another pool: draw a new gap.
+    #[cold]
+    #[inline(never)]
+    fn restart_countdown(&self, c: &Cell<(usize, u32)>, same: bool) -> bool {
+        let gap = if same { 1 } else { self.draw_gap() };
+        if gap == 1 {
+            c.set((self.id, self.draw_gap()));
+            true
+        } else {
+            c.set((self.id, gap - 1));
+            false
+        }
+    }
+
+    /// A geometric gap with mean `S`: `1 + floor(ln U / ln(1 - 1/S))`, `U` uniform in (0, 1].
+    fn draw_gap(&self) -> u32 {
+        let u = RNG
+            .try_with(|rng| {
+                let mut rng = rng.borrow_mut();
+                let rng = rng.get_or_insert_with(|| match self.cfg.seed {
+                    Some(seed) => SmallRng::seed_from_u64(seed),
+                    None => SmallRng::from_rng(&mut rand::rng()),
+                });
+                1.0 - rng.random::<f64>() // (0, 1]
+            })
+            .unwrap_or(0.5);
+        let gap = 1.0 + (u.ln() * self.inv_ln_miss).floor();
+        if gap.is_finite() && gap >= 1.0 {
+            gap.min(f64::from(u32::MAX)) as u32
+        } else {
+            1
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_sample(&self, len: usize) {
+        let i = bucket_index(len, self.min_bits, self.cfg.buckets);
+        // Relaxed: statistics and triggers.
+        let n = self.counts[i].fetch_add(1, Ordering::Relaxed) + 1;
+        let s = self.samples.fetch_add(1, Ordering::Relaxed) + 1;
+        let by_window = self.cfg.window.is_some_and(|w| s >= w);
+        let by_bucket = self.cfg.bucket_threshold.is_some_and(|t| n > t);
+        if by_window || by_bucket {
+            self.calibrate();
+        }
+    }
+
+    /// Recomputes the sizes from the current window, unless another thread is doing it now.
+    /// Returns whether this call calibrated.
+    pub(crate) fn calibrate(&self) -> bool {
+        self.calibrate_with(decide)
+    }
+
+    /// `calibrate` with the decision injected (tests make it panic).
+    pub(crate) fn calibrate_with(
+        &self,
+        decide: impl FnOnce(&[u64], &CalibrationConfig) -> Option<Decision>,
+    ) -> bool {
+        // Acquire: pairs with the Release of the previous calibration's FlagGuard.
+        if self
+            .calibrating
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return false;
+        }
+        let _flag = FlagGuard(&self.calibrating);
+        self.samples.store(0, Ordering::Relaxed);
+        let mut window = [0u64; MAX_BUCKETS];
+        let counts = &mut window[..self.counts.len()];
+        for (c, live) in counts.iter_mut().zip(self.counts.iter()) {
+            *c = live.swap(0, Ordering::Relaxed);
+        }
+        if let Some(d) = decide(counts, &self.cfg) {
+            self.sizes
+                .default_size
+                .store(d.default_size, Ordering::Relaxed);
+            self.sizes.max_size.store(d.max_size, Ordering::Relaxed);
+            let bucket = |size| bucket_index(size, self.min_bits, self.cfg.buckets);
+            self.sizes
+                .default_bucket
+                .store(bucket(d.default_size), Ordering::Relaxed);
+            self.calibrations.fetch_add(1, Ordering::Relaxed);
+            // Copied into the vector allocated at creation: no allocation here.
+            let mut last = self.last_window.lock().unwrap_or_else(|e| e.into_inner());
+            last.copy_from_slice(counts);
+        }
+        true
+    }
+
+    /// (bucket upper bound, samples) of the window in progress.
+    pub(crate) fn current_window(&self) -> Vec<(usize, u64)> {
+        self.counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (bucket_size(i, self.min_bits), c.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// (bucket upper bound, samples) of the window the last calibration decided on.
+    pub(crate) fn last_window(&self) -> Vec<(usize, u64)> {
+        if self.calibrations() == 0 {
+            return Vec::new();
+        }
+        let last = self.last_window.lock().unwrap_or_else(|e| e.into_inner());
+        last.iter()
+            .enumerate()
+            .map(|(i, &c)| (bucket_size(i, self.min_bits), c))
+            .collect()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const GO_MIN_BITS: u32 = 6;
+
+    fn go_index(n: usize) -> usize {
+        bucket_index(n, GO_MIN_BITS, 20)
+    }
+
+    /// Go's `TestIndex`.
+    #[test]
+    fn go_test_index() {
+        for (n, want) in [
+            (0, 0),
+            (1, 0),
+            (63, 0),
+            (64, 0),
+            (65, 1),
+            (127, 1),
+            (128, 1),
+        ] {
+            assert_eq!(go_index(n), want, "index({n})");
+        }
+        assert_eq!(go_index(129), 2);
+        let max = 1 << (6 + 20 - 1); // 32 MiB
+        assert_eq!(go_index(max - 1), 19);
+        assert_eq!(go_index(max), 19);
+        assert_eq!(go_index(max + 1), 19);
+        assert_eq!(go_index(usize::MAX), 19);
+        assert_eq!(bucket_size(0, GO_MIN_BITS), 64);
+        assert_eq!(bucket_size(19, GO_MIN_BITS), 32 << 20);
+    }
+
+    /// Every length lands in the bucket whose bounds hold it.
+    #[test]
+    fn index_matches_bounds() {
+        for len in 0..100_000usize {
+            let i = go_index(len);
+            assert!(len <= bucket_size(i, GO_MIN_BITS) || i == 19);
+            if i > 0 {
+                assert!(len > bucket_size(i - 1, GO_MIN_BITS));
+            }
+        }
+    }
+
+    fn counts_of(lens: impl IntoIterator<Item = usize>) -> Vec<u64> {
+        let mut c = vec![0; 20];
+        for l in lens {
+            c[go_index(l)] += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn all_bodies_of_1000_bytes() {
+        let c = counts_of(std::iter::repeat_n(1000, 5000));
+        for cfg in [CalibrationConfig::default(), CalibrationConfig::go()] {
+            let d = decide(&c, &cfg).unwrap();
+            assert_eq!(d.default_size, 1024, "{cfg:?}");
+            assert_eq!(d.max_size, 1024, "{cfg:?}");
+        }
+    }
+
+    #[test]
+    fn empty_window_decides_nothing() {
+        assert_eq!(decide(&[0; 20], &CalibrationConfig::default()), None);
+    }
+
+    /// bytebufferpool#23: two top buckets that (nearly) tie go to the larger.
+    #[test]
+    fn ties_go_to_the_larger_bucket() {
+        let mut c = vec![0u64; 20];
+        c[5] = 1000; // 2 KiB
+        c[6] = 1000; // 4 KiB
+        assert_eq!(
+            decide(&c, &CalibrationConfig::go()).unwrap().default_size,
+            4096
+        );
+        assert_eq!(
+            decide(&c, &CalibrationConfig::default())
+                .unwrap()
+                .default_size,
+            4096
+        );
+        // A near-tie: Go takes the strictly larger count, ours the larger size.
+        c[5] = 1040;
+        assert_eq!(
+            decide(&c, &CalibrationConfig::go()).unwrap().default_size,
+            2048
+        );
+        assert_eq!(
+            decide(&c, &CalibrationConfig::default())
+                .unwrap()
+                .default_size,
+            4096
+        );
+    }
+
+    /// bytebufferpool#15: a small mode below the bulk of the data.
+    #[test]
+    fn default_is_never_below_the_median() {
+        let mut c = vec![0u64; 20];
+        c[1] = 300; // 128 B: the single most frequent bucket
+        c[4] = 250; // 1 KiB
+        c[5] = 250; // 2 KiB
+        c[6] = 200; // 4 KiB
+        let go = decide(&c, &CalibrationConfig::go()).unwrap();
+        assert_eq!(
+            go.default_size, 128,
+            "Go's rule: far too small for 70 % of bodies"
+        );
+        let ours = decide(&c, &CalibrationConfig::default()).unwrap();
+        assert_eq!(ours.default_size, 1024, "the median body's bucket");
+        assert_eq!(ours.max_size, 4096);
+    }
+
+    #[test]
+    fn bodies_above_the_last_bucket() {
+        // 40 MiB bodies fall in the last bucket, whose bound is 32 MiB.
+        let c = counts_of(std::iter::repeat_n(40 << 20, 100));
+        let d = decide(&c, &CalibrationConfig::default()).unwrap();
+        assert_eq!(d.default_size, 32 << 20);
+        assert_eq!(d.max_size, 32 << 20);
+    }
+
+    /// The sizes of `workloads/sizes.txt` (100,000 lognormal bodies, median ~2 KiB): Go's
+    /// bucket shares are 20.36 % (2 KiB) and 20.43 % (4 KiB), cumulative 98.38 % at 32 KiB.
+    #[test]
+    fn shared_workload_sizes() {
+        let c: Vec<u64> = vec![
+            421, 1246, 3891, 8728, 15408, 20361, 20435, 15134, 8959, 3798, 1229, 328, 54, 8, 0, 0,
+            0, 0, 0, 0,
+        ];
+        assert_eq!(c.iter().sum::<u64>(), 100_000);
+        let go = decide(&c, &CalibrationConfig::go()).unwrap();
+        // Go: the 4 KiB bucket wins by 74 bodies out of 100,000; a window in which 2 KiB
+        // wins gives 2 KiB instead.
+        assert_eq!((go.default_size, go.max_size), (4096, 32768));
+        let ours = decide(&c, &CalibrationConfig::default()).unwrap();
+        assert_eq!((ours.default_size, ours.max_size), (4096, 32768));
+        // Swap the two top counts: Go flips to 2 KiB, ours stays at 4 KiB.
+        let mut flipped = c.clone();
+        flipped.swap(5, 6);
+        assert_eq!(
+            decide(&flipped, &CalibrationConfig::go())
+                .unwrap()
+                .default_size,
+            2048
+        );
+        assert_eq!(
+            decide(&flipped, &CalibrationConfig::default())
+                .unwrap()
+                .default_size,
+            4096
+        );
+    }
+
+    /// Go's calibrate(), transcribed, as the reference.
+    fn go_calibrate(counts: &[u64]) -> (usize, usize) {
+        let mut a: Vec<(u64, usize)> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (c, 64usize << i))
+            .collect();
+        let calls_sum: u64 = counts.iter().sum();
+        a.sort_by_key(|x| std::cmp::Reverse(x.0));
+        let default_size = a[0].1;
+        let mut max_size = default_size;
+        let max_sum = (calls_sum as f64 * 0.95) as u64;
+        let mut calls_sum = 0;
+        for &(calls, size) in &a {
+            if calls_sum > max_sum {
+                break;
+            }
+            calls_sum += calls;
+            if size > max_size {
+                max_size = size;
+            }
+        }
+        (default_size, max_size)
+    }
+
+    proptest! {
+        /// With Go's configuration, the decisions equal Go's on any window without ties (on
+        /// ties Go's unstable sort is arbitrary).
+        #[test]
+        fn go_config_decides_as_go(counts in proptest::collection::vec(0u64..50_000, 20)) {
+            let mut distinct = counts.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            prop_assume!(distinct.len() == 20 && counts.iter().sum::<u64>() > 0);
+            let d = decide(&counts, &CalibrationConfig::go()).unwrap();
+            prop_assert_eq!((d.default_size, d.max_size), go_calibrate(&counts));
+        }
+
+        /// max_size is never below default_size, and both are bucket bounds.
+        #[test]
+        fn sizes_are_ordered_bucket_bounds(counts in proptest::collection::vec(0u64..1000, 20)) {
+            if let Some(d) = decide(&counts, &CalibrationConfig::default()) {
+                prop_assert!(d.max_size >= d.default_size);
+                prop_assert!(d.default_size.is_power_of_two() && d.default_size >= 64);
+            }
+        }
+    }
+
+    /// With S = 1 every put is a sample; the trigger is Go's: the 42,001st in one bucket.
+    #[test]
+    fn go_trigger_on_42001st_put() {
+        let cal = Calibrator::new(CalibrationConfig::go());
+        for _ in 0..42_000 {
+            cal.record(1000);
+        }
+        assert_eq!(cal.calibrations(), 0);
+        assert_eq!(cal.max_size(), 0, "no limit before the first calibration");
+        cal.record(1000);
+        assert_eq!(cal.calibrations(), 1);
+        assert_eq!((cal.default_size(), cal.max_size()), (1024, 1024));
+    }
+
+    #[test]
+    fn sampling_rate_is_about_one_in_s() {
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 16,
+            window: Some(u64::MAX),
+            seed: Some(7),
+            ..Default::default()
+        });
+        let puts = 160_000;
+        for _ in 0..puts {
+            cal.record(100);
+        }
+        let samples: u64 = cal.current_window().iter().map(|&(_, c)| c).sum();
+        // Expected 10,000; a binomial's standard deviation here is ~97.
+        assert!((9_500..=10_500).contains(&samples), "{samples} samples");
+    }
+
+    #[test]
+    fn geometric_gaps_have_mean_s() {
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 64,
+            ..Default::default()
+        });
+        let n = 20_000;
+        let sum: u64 = (0..n).map(|_| u64::from(cal.draw_gap())).sum();
+        let mean = sum as f64 / f64::from(n);
+        assert!((60.0..68.0).contains(&mean), "mean gap {mean}");
+    }
+
+    #[test]
+    fn alternating_pools_are_each_sampled_at_their_rate() {
+        let mk = |s| {
+            Calibrator::new(CalibrationConfig {
+                sample_every: s,
+                window: Some(u64::MAX),
+                ..Default::default()
+            })
+        };
+        let (a, b) = (mk(8), mk(32));
+        for _ in 0..64_000 {
+            a.record(10);
+            b.record(10);
+        }
+        let total = |c: &Calibrator| c.current_window().iter().map(|&(_, n)| n).sum::<u64>();
+        assert!((7_400..=8_600).contains(&total(&a)), "{}", total(&a));
+        assert!((1_700..=2_300).contains(&total(&b)), "{}", total(&b));
+    }
+
+    #[test]
+    fn calibrations_are_single_flight() {
+        let cal = Calibrator::new(CalibrationConfig::default());
+        let nested = cal.calibrate_with(|_, _| {
+            // A second calibration while this one runs returns at once.
+            assert!(!cal.calibrate());
+            None
+        });
+        assert!(nested);
+    }
+
+    #[test]
+    fn a_panic_inside_calibrate_does_not_wedge_the_flag() {
+        let cal = Calibrator::new(CalibrationConfig::default());
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cal.calibrate_with(|_, _| panic!("decision failed"));
+        }));
+        assert!(r.is_err());
+        cal.record(1); // window goes on
+        assert!(cal.calibrate(), "the flag was released");
+    }
+
+    #[test]
+    fn concurrent_calibrations_never_overlap() {
+        let cal = Calibrator::new(CalibrationConfig::default());
+        let inside = AtomicBool::new(false);
+        let ran = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..200 {
+                        cal.calibrate_with(|_, _| {
+                            assert!(!inside.swap(true, Ordering::SeqCst), "two at once");
+                            std::thread::yield_now();
+                            inside.store(false, Ordering::SeqCst);
+                            ran.fetch_add(1, Ordering::SeqCst);
+                            None
+                        });
+                    }
+                });
+            }
+        });
+        assert!(ran.load(Ordering::SeqCst) > 0);
+    }
+
+    #[test]
+    fn invalid_configs_report_every_problem() {
+        let cfg = CalibrationConfig {
+            min_size: 100,
+            buckets: 0,
+            sample_every: 0,
+            window: None,
+            max_percentile: 1.5,
+            ..Default::default()
+        };
+        let p = cfg.problems();
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(CalibrationConfig::default().problems().is_empty());
+        assert!(CalibrationConfig::go().problems().is_empty());
+        let nan = CalibrationConfig {
+            max_percentile: f64::NAN,
+            ..Default::default()
+        };
+        assert_eq!(nan.problems().len(), 1);
+    }
+}
