@@ -5,13 +5,17 @@
 //!
 //! Run: `cargo bench --bench byte_pool`.
 
+mod common;
+
 use std::hint::black_box;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytebufferpool::{AgePolicy, ByteBuffer, ByteBufferPool, CalibrationConfig, Pool};
 use criterion::{Criterion, criterion_group, criterion_main};
+
+use crate::common::time_threads;
 
 const PAYLOAD: [u8; 64] = [b'x'; 64];
 
@@ -125,28 +129,14 @@ fn sampling(c: &mut Criterion) {
         });
         g.bench_function(format!("{name}/{threads}threads"), |b| {
             b.iter_custom(|iters| {
-                let start = Arc::new(Barrier::new(threads + 1));
-                let end = Arc::new(Barrier::new(threads + 1));
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let (pool, start, end) = (pool.clone(), start.clone(), end.clone());
-                        thread::spawn(move || {
-                            start.wait();
-                            for _ in 0..iters {
-                                let mut buf = pool.get();
-                                buf.extend_from_slice(black_box(&PAYLOAD));
-                                black_box(&*buf);
-                            }
-                            end.wait();
-                        })
-                    })
-                    .collect();
-                start.wait();
-                let t0 = Instant::now();
-                end.wait();
-                let elapsed = t0.elapsed();
-                handles.into_iter().for_each(|h| h.join().unwrap());
-                elapsed
+                let pool = pool.clone();
+                time_threads(threads, move || {
+                    for _ in 0..iters {
+                        let mut buf = pool.get();
+                        buf.extend_from_slice(black_box(&PAYLOAD));
+                        black_box(&*buf);
+                    }
+                })
             })
         });
     }

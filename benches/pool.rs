@@ -3,14 +3,18 @@
 //!
 //! Run: `cargo bench --bench pool`. Threaded groups time only between two barriers.
 
+mod common;
+
 use std::hint::black_box;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bytebufferpool::{AgePolicy, Pool};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossbeam_queue::ArrayQueue;
+
+use crate::common::time_threads;
 
 /// The three pools under the same two calls.
 trait BenchPool: Send + Sync + 'static {
@@ -76,31 +80,6 @@ fn pools() -> Vec<(&'static str, Arc<dyn BenchPool>)> {
 /// One benchmark shape: `iters` rounds against one pool.
 type Body = fn(&dyn BenchPool, u64);
 
-/// Runs `body(pool, iters)` on `threads` threads at once; returns the time between the start
-/// and end barriers, divided so that criterion reports time per operation per thread.
-fn run_threads(pool: &Arc<dyn BenchPool>, threads: usize, iters: u64, body: Body) -> Duration {
-    let start = Arc::new(Barrier::new(threads + 1));
-    let end = Arc::new(Barrier::new(threads + 1));
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let (pool, start, end) = (pool.clone(), start.clone(), end.clone());
-            thread::spawn(move || {
-                start.wait();
-                body(&*pool, iters);
-                end.wait();
-            })
-        })
-        .collect();
-    start.wait();
-    let t0 = Instant::now();
-    end.wait();
-    let elapsed = t0.elapsed();
-    for h in handles {
-        h.join().unwrap();
-    }
-    elapsed
-}
-
 /// Go's `BenchmarkPool`: put then get, once per iteration.
 fn pair(pool: &dyn BenchPool, iters: u64) {
     for i in 0..iters {
@@ -154,7 +133,10 @@ fn bench_shapes(c: &mut Criterion) {
                 })
             });
             group.bench_function(BenchmarkId::new(name, format!("{nproc}threads")), |b| {
-                b.iter_custom(|iters| run_threads(&pool, nproc, iters, body))
+                b.iter_custom(|iters| {
+                    let pool = pool.clone();
+                    time_threads(nproc, move || body(&*pool, iters))
+                })
             });
         }
         group.finish();

@@ -522,6 +522,10 @@ mod tests {
 
     /// Every length lands in the bucket whose bounds hold it.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn index_matches_bounds() {
         for len in 0..100_000usize {
             let i = go_index(len);
@@ -670,6 +674,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
         /// With Go's configuration, the decisions equal Go's on any window without ties (on
         /// ties Go's unstable sort is arbitrary).
         #[test]
@@ -694,6 +700,10 @@ mod tests {
 
     /// With S = 1 every put is a sample; the trigger is Go's: the 42,001st in one bucket.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn go_trigger_on_42001st_put() {
         let cal = Calibrator::new(CalibrationConfig::go());
         for _ in 0..42_000 {
@@ -707,6 +717,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn sampling_rate_is_about_one_in_s() {
         let cal = Calibrator::new(CalibrationConfig {
             sample_every: 16,
@@ -724,6 +738,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn geometric_gaps_have_mean_s() {
         let cal = Calibrator::new(CalibrationConfig {
             sample_every: 64,
@@ -736,6 +754,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn alternating_pools_are_each_sampled_at_their_rate() {
         let mk = |s| {
             Calibrator::new(CalibrationConfig {
@@ -777,6 +799,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
     fn concurrent_calibrations_never_overlap() {
         let cal = Calibrator::new(CalibrationConfig::default());
         let inside = AtomicBool::new(false);
