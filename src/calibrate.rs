@@ -14,7 +14,7 @@ use crossbeam_utils::CachePadded;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, StaticAtomicUsize};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, StaticAtomicUsize};
 
 /// How [`CalibrationConfig`] picks `default_size`, the capacity of fresh buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,9 +261,10 @@ pub(crate) struct Calibrator {
     /// Single-flight flag; cleared by `FlagGuard`, also on a panic.
     calibrating: AtomicBool,
     calibrations: AtomicU64,
-    /// The counts the last calibration decided on (all zero before the first). Locked only by
-    /// `calibrate` and `stats`.
-    last_window: Mutex<Vec<u64>>,
+    /// The counts the last calibration decided on (all zero before the first). Written by
+    /// `calibrate`, read by `stats`, `Relaxed`: no lock, so reading stats never delays a
+    /// calibrating put; a reading during a calibration may mix two windows.
+    last_window: Box<[AtomicU64]>,
 }
 
 struct Sizes {
@@ -315,7 +316,7 @@ impl Calibrator {
             inv_ln_miss: 1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
             calibrating: AtomicBool::new(false),
             calibrations: AtomicU64::new(0),
-            last_window: Mutex::new(vec![0; cfg.buckets]),
+            last_window: (0..cfg.buckets).map(|_| AtomicU64::new(0)).collect(),
             cfg,
         }
     }
@@ -456,9 +457,9 @@ impl Calibrator {
                 .default_bucket
                 .store(bucket(d.default_size), Ordering::Relaxed);
             self.calibrations.fetch_add(1, Ordering::Relaxed);
-            // Copied into the vector allocated at creation: no allocation here.
-            let mut last = self.last_window.lock().unwrap_or_else(|e| e.into_inner());
-            last.copy_from_slice(counts);
+            for (last, &c) in self.last_window.iter().zip(counts.iter()) {
+                last.store(c, Ordering::Relaxed);
+            }
         }
         true
     }
@@ -477,10 +478,10 @@ impl Calibrator {
         if self.calibrations() == 0 {
             return Vec::new();
         }
-        let last = self.last_window.lock().unwrap_or_else(|e| e.into_inner());
-        last.iter()
+        self.last_window
+            .iter()
             .enumerate()
-            .map(|(i, &c)| (bucket_size(i, self.min_bits), c))
+            .map(|(i, c)| (bucket_size(i, self.min_bits), c.load(Ordering::Relaxed)))
             .collect()
     }
 }
