@@ -390,9 +390,17 @@ impl ByteBuffer {
         self.buf.resize(new_len, value);
     }
 
+    /// The vector inside, for the feature integrations that drive `Vec<u8>` APIs
+    /// (`bytes::BufMut`, tokio's `read_to_end`).
+    #[cfg(any(feature = "bytes", feature = "tokio"))]
+    #[inline]
+    pub(crate) fn vec_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
     /// Makes room for `additional` more bytes, growing to the next power of two.
     #[inline]
-    fn grow(&mut self, additional: usize) {
+    pub(crate) fn grow(&mut self, additional: usize) {
         if self.buf.capacity() - self.buf.len() < additional {
             self.grow_slow(additional);
         }

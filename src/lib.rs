@@ -61,6 +61,18 @@
 //! assert_eq!(pool.stats().misses, 1);
 //! ```
 //!
+//! # Feature flags
+//!
+//! All off by default.
+//!
+//! - `bytes`: `bytes::BufMut` for [`ByteBuffer`]; [`ByteBuffer::freeze`] and
+//!   [`OwnedPooledBuffer::freeze`] into `bytes::Bytes` without copying (a pooled buffer returns
+//!   to its pool when the last `Bytes` clone drops).
+//! - `http-body`: [`ByteBufferPool::collect_body`] and [`collect_body`]: an `http_body::Body`
+//!   into a pooled buffer, with a size limit ([`CollectError`]).
+//! - `tokio`: `AsyncWrite` for [`ByteBuffer`], [`ByteBufferPool::read_to_end`].
+//! - `serde`: `Serialize`/`Deserialize` for [`Stats`] and, as bytes, for [`ByteBuffer`].
+//!
 //! # Performance
 //!
 //! Measured on a 2-core machine (`docs/BENCHMARKS.md`): a `Pool<u64>` put+get pair 3.2 ns
@@ -88,10 +100,18 @@
 
 mod buffer;
 mod byte_pool;
+#[cfg(feature = "bytes")]
+mod bytes_support;
 mod calibrate;
+#[cfg(feature = "http-body")]
+mod http_body_support;
 mod pool;
+#[cfg(feature = "serde")]
+mod serde_support;
 mod stats;
 mod sync;
+#[cfg(feature = "tokio")]
+mod tokio_support;
 
 use once_cell::sync::Lazy;
 
@@ -101,6 +121,8 @@ pub use crate::byte_pool::{
     PooledBuffer,
 };
 pub use crate::calibrate::{CalibrationConfig, DefaultSizeRule};
+#[cfg(feature = "http-body")]
+pub use crate::http_body_support::{CollectError, collect_body};
 pub use crate::pool::{
     AgePolicy, OwnedPooled, Pool, PoolBuildError, PoolBuilder, PoolStats, Pooled,
 };

@@ -22,6 +22,7 @@ use std::fmt;
 /// println!("{stats}");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 #[must_use = "a stats snapshot does nothing unless read or printed"]
 pub struct Stats {
