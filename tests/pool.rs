@@ -400,10 +400,15 @@ fn thread_churn_stays_bounded() {
     assert!(stats.threads <= 64, "{stats:?}");
     // Objects left by exited threads are reused by the next ones.
     assert!(live <= 4 * stats.threads, "{live} live objects, {stats:?}");
-    assert!(
-        counter.created.load(SeqCst) < total / 4,
-        "objects were not reused"
-    );
+    // Every thread takes two objects; without reuse there would be 2 * total. Not checked
+    // under Miri: its scheduler and thread-local teardown differ, and 48 threads are too few
+    // for the record reuse this measures.
+    if !cfg!(miri) {
+        assert!(
+            counter.created.load(SeqCst) < total / 4,
+            "objects were not reused"
+        );
+    }
     pool.age();
     pool.age();
     let live = counter.created.load(SeqCst) - counter.dropped.load(SeqCst);
