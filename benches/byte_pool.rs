@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo bench --bench byte_pool`.
 
-mod common;
+#[path = "shared/threads.rs"]
+mod threads;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use bytebufferpool::{AgePolicy, ByteBuffer, ByteBufferPool, CalibrationConfig, Pool};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use crate::common::time_threads;
+use crate::threads::time_threads;
 
 const PAYLOAD: [u8; 64] = [b'x'; 64];
 

@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench --bench pool`. Threaded groups time only between two barriers.
 
-mod common;
+#[path = "shared/threads.rs"]
+mod threads;
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use bytebufferpool::{AgePolicy, Pool};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossbeam_queue::ArrayQueue;
 
-use crate::common::time_threads;
+use crate::threads::time_threads;
 
 /// The three pools under the same two calls.
 trait BenchPool: Send + Sync + 'static {

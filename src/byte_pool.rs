@@ -383,8 +383,10 @@ impl ByteBufferPool {
 
     #[inline]
     fn put_boxed(&self, mut buf: Box<ByteBuffer>) {
-        self.calibrator.record(buf.len());
         let cap = buf.capacity();
+        let class = self.class_of_capacity(cap);
+        // Samples the length, and remembers the class for this thread's next `get()`.
+        self.calibrator.record(buf.len(), class);
         if cap < (1 << self.min_bits) {
             return self.discard(buf);
         }
@@ -392,7 +394,6 @@ impl ByteBufferPool {
         if max != 0 && cap > max {
             return self.discard(buf);
         }
-        let class = self.class_of_capacity(cap);
         if let Some(r) = &self.retained {
             if !r.try_add(cap) {
                 return self.discard(buf);
@@ -502,24 +503,34 @@ impl ByteBufferPool {
         self.calibrator.config()
     }
 
-    /// The class a buffer of capacity `cap` (at least the smallest bound) fills: the largest
-    /// with `bound(class) <= cap`, so `cap < 2 * bound(class)` except in the last class.
+    /// The class a buffer of capacity `cap` fills: the largest with `bound(class) <= cap`, so
+    /// `cap < 2 * bound(class)` except in the last class; 0 below the smallest bound.
     #[inline]
     fn class_of_capacity(&self, cap: usize) -> usize {
-        let log2 = usize::BITS - 1 - cap.leading_zeros();
-        ((log2 - self.min_bits) as usize).min(self.classes.len() - 1)
+        let log2 = (usize::BITS - 1).saturating_sub(cap.leading_zeros());
+        (log2.saturating_sub(self.min_bits) as usize).min(self.classes.len() - 1)
     }
 
-    /// The buffer for `get()`: from the default class, else a larger one, else fresh.
+    /// The buffer for `get()`: from the class of the last buffer this thread returned (if it
+    /// is not below the default), else from the default class, else from a larger one, else
+    /// fresh.
     #[inline]
     fn take_default(&self) -> Box<ByteBuffer> {
-        let class = self.calibrator.default_bucket();
-        match self.try_class(class) {
+        // In a loop that takes and returns one buffer, the same buffer comes back, whatever
+        // size it grew to, instead of a smaller one that would regrow (LIFO, as Go's
+        // `sync.Pool` gives).
+        let default = self.calibrator.default_bucket();
+        if let Some(class) = self.calibrator.last_class().filter(|&c| c > default) {
+            if let Some(buf) = self.try_class(class) {
+                return buf;
+            }
+        }
+        match self.try_class(default) {
             Some(buf) => buf,
             None => self.take_slow(
-                class,
+                default,
                 self.classes.len() - 1,
-                bucket_size(class, self.min_bits),
+                bucket_size(default, self.min_bits),
             ),
         }
     }

@@ -231,10 +231,11 @@ pub(crate) fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision
 }
 
 thread_local! {
-    /// (calibrator id, puts left until and including the next sample) of the calibrator this
-    /// thread last sampled for. One entry: a thread that alternates pools restarts the
-    /// countdown with a fresh gap, which the geometric distribution's memorylessness allows.
-    static COUNTDOWN: Cell<(usize, u32)> = const { Cell::new((usize::MAX, 0)) };
+    /// (calibrator id, puts left until and including the next sample, class of the buffer
+    /// returned last) of the pool this thread last returned a buffer to. One entry: a thread
+    /// that alternates pools restarts the countdown with a fresh gap, which the geometric
+    /// distribution's memorylessness allows. `const` and without drop glue: plain loads.
+    static COUNTDOWN: Cell<(usize, u32, u32)> = const { Cell::new((usize::MAX, 0, 0)) };
     /// The sampling RNG of this thread, seeded on first use (by the seed of the calibrator
     /// that first needs it, if it has one).
     static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
@@ -346,27 +347,36 @@ impl Calibrator {
         self.calibrations.load(Ordering::Relaxed)
     }
 
-    /// Records the length of a returned buffer, if this put is sampled.
+    /// Records the length of a returned buffer if this put is sampled, and remembers `class`
+    /// as this thread's last one (see [`last_class`](Self::last_class)): one thread-local
+    /// access for both.
     #[inline]
-    pub(crate) fn record(&self, len: usize) {
-        if self.should_sample() {
+    pub(crate) fn record(&self, len: usize, class: usize) {
+        if self.should_sample(class as u32) {
             self.record_sample(len);
         }
     }
 
+    /// The class this thread last passed to `record` for this calibrator's pool.
     #[inline]
-    fn should_sample(&self) -> bool {
-        if self.cfg.sample_every == 1 {
-            return true;
-        }
+    pub(crate) fn last_class(&self) -> Option<usize> {
+        COUNTDOWN
+            .try_with(Cell::get)
+            .ok()
+            .filter(|&(id, ..)| id == self.id)
+            .map(|(.., class)| class as usize)
+    }
+
+    #[inline]
+    fn should_sample(&self, class: u32) -> bool {
         COUNTDOWN
             .try_with(|c| {
-                let (id, left) = c.get();
+                let (id, left, _) = c.get();
                 if id == self.id && left > 1 {
-                    c.set((id, left - 1));
+                    c.set((id, left - 1, class));
                     false
                 } else {
-                    self.restart_countdown(c, id == self.id)
+                    self.restart_countdown(c, id == self.id, class)
                 }
             })
             // The thread is tearing down its thread-locals: sample, and keep going.
@@ -376,13 +386,17 @@ impl Calibrator {
     /// The countdown ran out (`same`), or belongs to another pool: draw a new gap.
     #[cold]
     #[inline(never)]
-    fn restart_countdown(&self, c: &Cell<(usize, u32)>, same: bool) -> bool {
+    fn restart_countdown(&self, c: &Cell<(usize, u32, u32)>, same: bool, class: u32) -> bool {
+        if self.cfg.sample_every == 1 {
+            c.set((self.id, 1, class));
+            return true;
+        }
         let gap = if same { 1 } else { self.draw_gap() };
         if gap == 1 {
-            c.set((self.id, self.draw_gap()));
+            c.set((self.id, self.draw_gap(), class));
             true
         } else {
-            c.set((self.id, gap - 1));
+            c.set((self.id, gap - 1, class));
             false
         }
     }
@@ -708,11 +722,11 @@ mod tests {
     fn go_trigger_on_42001st_put() {
         let cal = Calibrator::new(CalibrationConfig::go());
         for _ in 0..42_000 {
-            cal.record(1000);
+            cal.record(1000, 0);
         }
         assert_eq!(cal.calibrations(), 0);
         assert_eq!(cal.max_size(), 0, "no limit before the first calibration");
-        cal.record(1000);
+        cal.record(1000, 0);
         assert_eq!(cal.calibrations(), 1);
         assert_eq!((cal.default_size(), cal.max_size()), (1024, 1024));
     }
@@ -731,7 +745,7 @@ mod tests {
         });
         let puts = 160_000;
         for _ in 0..puts {
-            cal.record(100);
+            cal.record(100, 0);
         }
         let samples: u64 = cal.current_window().iter().map(|&(_, c)| c).sum();
         // Expected 10,000; a binomial's standard deviation here is ~97.
@@ -769,8 +783,8 @@ mod tests {
         };
         let (a, b) = (mk(8), mk(32));
         for _ in 0..64_000 {
-            a.record(10);
-            b.record(10);
+            a.record(10, 0);
+            b.record(10, 0);
         }
         let total = |c: &Calibrator| c.current_window().iter().map(|&(_, n)| n).sum::<u64>();
         assert!((7_400..=8_600).contains(&total(&a)), "{}", total(&a));
@@ -795,7 +809,7 @@ mod tests {
             cal.calibrate_with(|_, _| panic!("decision failed"));
         }));
         assert!(r.is_err());
-        cal.record(1); // window goes on
+        cal.record(1, 0); // window goes on
         assert!(cal.calibrate(), "the flag was released");
     }
 

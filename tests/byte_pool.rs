@@ -145,6 +145,26 @@ fn get_reuses_a_larger_buffer_rather_than_allocating() {
     assert_eq!(pool.stats().misses, 1);
 }
 
+/// W3's loop: the buffer that grew for a large body comes back to the same thread's next
+/// `get()`, instead of a default-size one that would regrow.
+#[test]
+fn get_returns_the_thread_s_last_buffer_first() {
+    let mut cfg = every_put();
+    cfg.initial_default_size = 1024;
+    let pool = pool_with(cfg);
+    drop(pool.get()); // a 1 KiB buffer in the default class
+    let ptr = {
+        let mut b = pool.get();
+        b.resize(20_000, 1); // grows to 32 KiB: filed under the 32 KiB class
+        b.as_ptr()
+    };
+    let b = pool.get();
+    assert_eq!(b.as_ptr(), ptr, "the grown buffer comes back");
+    assert_eq!(b.capacity(), 32768);
+    let small = pool.get(); // the 32 KiB one is out: a default-size buffer
+    assert_eq!(small.capacity(), 1024);
+}
+
 // ---- calibration on known inputs -------------------------------------------------------------
 
 #[test]
