@@ -58,12 +58,16 @@ fn read_group(name: &str) -> Group {
                     .and_then(Path::file_name)
                     .is_some_and(|n| n == "new")
             {
-                let id = p
-                    .parent()
-                    .and_then(Path::parent)
-                    .and_then(|b| b.strip_prefix(&dir).ok())
-                    .map(|b| b.to_string_lossy().replace('\\', "/"))
+                // The bench's own name (directory names are sanitised: `<` becomes `_`).
+                let meta = p.with_file_name("benchmark.json");
+                let meta: serde_json::Value = std::fs::read_to_string(meta)
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
                     .unwrap_or_default();
+                let mut id = meta["function_id"].as_str().unwrap_or_default().to_string();
+                if let Some(v) = meta["value_str"].as_str() {
+                    id = format!("{id}/{v}");
+                }
                 let text = std::fs::read_to_string(&p).unwrap_or_default();
                 let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                 if let Some(ns) = json["median"]["point_estimate"].as_f64() {
@@ -123,6 +127,44 @@ fn w5_child(name: &str) {
         after_idle.saturating_sub(start),
         after_trim.saturating_sub(start)
     );
+}
+
+/// W3 in this process: one pass over sizes.txt; prints the peak RSS (VmHWM) in KiB.
+fn w3_child(name: &str) {
+    let v = variants::all()
+        .into_iter()
+        .find(|v| v.name() == name)
+        .unwrap_or_else(|| panic!("no variant {name}"));
+    let (data, sizes) = (variants::pattern(), variants::sizes());
+    let mut w = v.worker();
+    let sum: u64 = sizes.iter().map(|&s| w.body(s, &data)).sum();
+    std::hint::black_box(sum);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("0");
+    println!("{hwm}");
+}
+
+/// W3's peak RSS per variant (MiB), each in a fresh process.
+fn w3_peaks() -> BTreeMap<String, f64> {
+    let me = std::env::current_exe().expect("own path");
+    variants::all()
+        .iter()
+        .map(|v| {
+            let out = Command::new(&me)
+                .args(["--w3", v.name()])
+                .output()
+                .expect("W3 child");
+            let kib: f64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .unwrap_or(0.0);
+            (v.name().to_string(), kib / 1024.0)
+        })
+        .collect()
 }
 
 fn rss_kib() -> u64 {
@@ -198,7 +240,6 @@ fn draw_w3(
         .map(|r| r.1.max(r.2.unwrap_or(0.0)))
         .fold(0.0, f64::max)
         * 1.15;
-    let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "W3 body assembly: ns per body (lower is better)",
@@ -206,18 +247,26 @@ fn draw_w3(
         )
         .margin(10)
         .x_label_area_size(30)
-        .y_label_area_size(230)
-        .build_cartesian_2d(0.0..max, 0.0..rows.len() as f64)?;
+        .y_label_area_size(10)
+        .build_cartesian_2d(0.0..max * 1.45, 0.0..rows.len() as f64)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .y_labels(rows.len())
-        .y_label_formatter(&|y| {
-            let i = (*y - 0.5).round() as usize;
-            names.get(i).cloned().unwrap_or_default()
-        })
+        .y_labels(0)
         .x_desc("ns per body")
         .draw()?;
+    // Each variant's name at the end of its bars.
+    chart.draw_series(rows.iter().enumerate().map(|(i, (name, ns, mi))| {
+        let end = ns.max(mi.unwrap_or(0.0));
+        Text::new(
+            format!(
+                "{name}  {ns:.0} / {} ns",
+                mi.map_or("–".into(), |m| format!("{m:.0}"))
+            ),
+            (end + max * 0.01, i as f64 + 0.62),
+            ("sans-serif", 13),
+        )
+    }))?;
     for (i, (_, ns, mi)) in rows.iter().enumerate() {
         let y = i as f64;
         chart.draw_series(std::iter::once(Rectangle::new(
@@ -303,6 +352,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             w5_child(name);
             return Ok(());
         }
+        if flag == "--w3" {
+            w3_child(name);
+            return Ok(());
+        }
     }
     let w1 = by_variant(&read_group("W1_get_put"));
     let w2 = by_variant(&read_group("W2_get_put_parallel"));
@@ -323,6 +376,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or("?")
         .to_string();
     let w5 = w5_all();
+    let w3_peak = w3_peaks();
+    let mean_body = {
+        let sizes = variants::sizes();
+        sizes.iter().sum::<usize>() as f64 / sizes.len() as f64
+    };
     let traces = w4_traces();
 
     let order: Vec<String> = variants::all()
@@ -412,6 +470,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &w3,
         Some(&m3),
     )?;
+    writeln!(
+        md,
+        "W3 throughput and the peak RSS of one pass over the 100,000 sizes (a fresh process \
+         per variant, glibc):\n"
+    )?;
+    writeln!(md, "| variant | MB/s | peak RSS |")?;
+    writeln!(md, "|---|---:|---:|")?;
+    for name in &order {
+        if let Some(&ns) = w3.get(name) {
+            let peak = w3_peak.get(name).copied().unwrap_or(0.0);
+            writeln!(
+                md,
+                "| {name} | {:.0} | {peak:.1} MiB |",
+                mean_body / ns * 1000.0
+            )?;
+        }
+    }
+    writeln!(md)?;
     table(
         &mut md,
         "W4 shift: ns per 64 KiB body in the second half (after 50,000 × 256 B)",
