@@ -42,7 +42,9 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 /// # Memory
 ///
 /// A returned buffer is dropped if its capacity exceeds `max_size` (Go's rule; `ByteBuffer`
-/// grows to powers of two, so a buffer that served a body within `max_size` fits it). Idle buffers age out over two ageing cycles of the class pools
+/// grows to powers of two, so a buffer that served a body within `max_size` fits it). Before
+/// the first calibration the limit is the largest bucket's bound (32 MiB by default; Go keeps
+/// everything then). Idle buffers age out over two ageing cycles of the class pools
 /// ([`AgePolicy`], a background thread every second by default). An optional cap bounds the
 /// bytes of capacity the pool holds
 /// ([`max_retained_bytes`](ByteBufferPoolBuilder::max_retained_bytes)).
@@ -361,8 +363,9 @@ impl ByteBufferPool {
     }
 
     /// Returns a buffer to the pool: its length is sampled for calibration, then it is cleared
-    /// and kept, or dropped if its capacity is below the smallest class, exceeds `max_size`,
-    /// or would pass the retained-bytes cap.
+    /// and kept, or dropped if its capacity is below the smallest class, exceeds `max_size`
+    /// (before the first calibration: the largest bucket's bound), or would pass the
+    /// retained-bytes cap.
     ///
     /// # Examples
     ///
@@ -390,8 +393,13 @@ impl ByteBufferPool {
         if cap < (1 << self.min_bits) {
             return self.discard(buf);
         }
-        let max = self.calibrator.max_size();
-        if max != 0 && cap > max {
+        // Before the first calibration (max_size 0), the largest bucket's bound is the limit:
+        // a 1 GiB buffer is never kept, whatever the calibrator has seen.
+        let max = match self.calibrator.max_size() {
+            0 => bucket_size(self.classes.len() - 1, self.min_bits),
+            max => max,
+        };
+        if cap > max {
             return self.discard(buf);
         }
         if let Some(r) = &self.retained {

@@ -350,9 +350,13 @@ impl Calibrator {
     /// Records the length of a returned buffer if this put is sampled, and remembers `class`
     /// as this thread's last one (see [`last_class`](Self::last_class)): one thread-local
     /// access for both.
+    ///
+    /// An empty buffer (length 0) is never recorded: a buffer returned unused says nothing
+    /// about the sizes of bodies (Go counts it in the smallest bucket, which drags the decided
+    /// sizes down when, say, a burst of buffers is taken and returned unused).
     #[inline]
     pub(crate) fn record(&self, len: usize, class: usize) {
-        if self.should_sample(class as u32) {
+        if self.should_sample(class as u32) && len > 0 {
             self.record_sample(len);
         }
     }

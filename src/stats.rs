@@ -29,7 +29,7 @@ pub struct Stats {
     /// Capacity of fresh buffers from `get()`.
     pub default_size: usize,
     /// Buffers whose capacity exceeds this are dropped on return. 0 before the first
-    /// calibration: no limit.
+    /// calibration, when the limit is the largest bucket's bound (32 MiB by default).
     pub max_size: usize,
     /// Calibrations so far.
     pub calibrations: u64,
