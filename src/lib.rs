@@ -65,12 +65,12 @@
 //!
 //! All off by default.
 //!
-//! - `bytes`: `bytes::BufMut` for [`ByteBuffer`]; [`ByteBuffer::freeze`] and
-//!   [`OwnedPooledBuffer::freeze`] into `bytes::Bytes` without copying (a pooled buffer returns
+//! - `bytes`: `bytes::BufMut` for [`ByteBuffer`]; `ByteBuffer::freeze` and
+//!   `OwnedPooledBuffer::freeze` into `bytes::Bytes` without copying (a pooled buffer returns
 //!   to its pool when the last `Bytes` clone drops).
-//! - `http-body`: [`ByteBufferPool::collect_body`] and [`collect_body`]: an `http_body::Body`
-//!   into a pooled buffer, with a size limit ([`CollectError`]).
-//! - `tokio`: `AsyncWrite` for [`ByteBuffer`], [`ByteBufferPool::read_to_end`].
+//! - `http-body`: `ByteBufferPool::collect_body` and `collect_body`: an `http_body::Body`
+//!   into a pooled buffer, with a size limit (`CollectError`).
+//! - `tokio`: `AsyncWrite` for [`ByteBuffer`], `ByteBufferPool::read_to_end`.
 //! - `serde`: `Serialize`/`Deserialize` for [`Stats`] and, as bytes, for [`ByteBuffer`].
 //!
 //! # Performance
@@ -93,8 +93,11 @@
 //! `runtime.GC()`); property tests that drive `ByteBuffer` and the pool against trivial models;
 //! a tagged stress test in which every object has an id, so that handing one out twice or
 //! losing one fails; thread churn; panicking constructors and drops; a loom model of the ageing
-//! protocol; and Miri. There is no `unsafe` code. See `docs/` in the repository for the design,
-//! the test matrix and measured benchmarks.
+//! protocol; Miri; ThreadSanitizer; cargo-fuzz targets for `ByteBuffer` and for the pools; a
+//! soak test with RSS tracking; and a test that no safe API shows a previous user's bytes. The
+//! pools have no `unsafe` code (one forwarding impl behind feature `bytes` has). See `docs/`
+//! in the repository: `DESIGN.md`, `CALIBRATION.md`, `BENCHMARKS.md`, `RELIABILITY.md`,
+//! `TESTING.md`.
 
 #![deny(unsafe_code)]
 
