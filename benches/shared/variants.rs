@@ -290,8 +290,36 @@ impl Worker for OursLocalWorker {
 
 // ---- peers -----------------------------------------------------------------------------------
 
-/// opool: a bounded crossbeam `ArrayQueue` (1,024), reset on get.
-struct Opool(Arc<opool::Pool<VecAlloc, Vec<u8>>>);
+/// A peer whose guard derefs to `Vec<u8>` and returns it on drop: `$take` gets one.
+macro_rules! guard_pool {
+    ($(#[$doc:meta])* $variant:ident, $worker:ident, $pool:ty, $name:literal, |$p:ident| $take:expr) => {
+        $(#[$doc])*
+        struct $variant(Arc<$pool>);
+        struct $worker(Arc<$pool>);
+
+        impl Variant for $variant {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn worker(&self) -> Box<dyn Worker> {
+                Box::new($worker(self.0.clone()))
+            }
+        }
+
+        impl Worker for $worker {
+            fn body(&mut self, size: usize, data: &[u8]) -> u64 {
+                let $p = &self.0;
+                let mut b = $take;
+                assemble(&mut *b, size, data)
+            }
+            fn burst(&mut self, n: usize, size: usize, data: &[u8]) -> u64 {
+                let $p = &self.0;
+                let mut held: Vec<_> = (0..n).map(|_| $take).collect();
+                held.iter_mut().map(|b| assemble(&mut **b, size, data)).sum()
+            }
+        }
+    };
+}
 
 struct VecAlloc;
 
@@ -304,81 +332,26 @@ impl opool::PoolAllocator<Vec<u8>> for VecAlloc {
     }
 }
 
-struct OpoolWorker(Arc<opool::Pool<VecAlloc, Vec<u8>>>);
-
-impl Variant for Opool {
-    fn name(&self) -> &'static str {
-        "opool"
-    }
-    fn worker(&self) -> Box<dyn Worker> {
-        Box::new(OpoolWorker(self.0.clone()))
-    }
-}
-
-impl Worker for OpoolWorker {
-    fn body(&mut self, size: usize, data: &[u8]) -> u64 {
-        let mut b = self.0.get();
-        assemble(&mut *b, size, data)
-    }
-    fn burst(&mut self, n: usize, size: usize, data: &[u8]) -> u64 {
-        let mut held: Vec<_> = (0..n).map(|_| self.0.get()).collect();
-        held.iter_mut()
-            .map(|b| assemble(&mut **b, size, data))
-            .sum()
-    }
-}
-
-/// lockfree-object-pool: `LinearObjectPool` (pages of slots with atomic bitmaps).
-struct LfopLinear(Arc<lockfree_object_pool::LinearObjectPool<Vec<u8>>>);
-struct LfopLinearWorker(Arc<lockfree_object_pool::LinearObjectPool<Vec<u8>>>);
-
-impl Variant for LfopLinear {
-    fn name(&self) -> &'static str {
-        "lockfree_object_pool_linear"
-    }
-    fn worker(&self) -> Box<dyn Worker> {
-        Box::new(LfopLinearWorker(self.0.clone()))
-    }
-}
-
-impl Worker for LfopLinearWorker {
-    fn body(&mut self, size: usize, data: &[u8]) -> u64 {
-        let mut b = self.0.pull();
-        assemble(&mut *b, size, data)
-    }
-    fn burst(&mut self, n: usize, size: usize, data: &[u8]) -> u64 {
-        let mut held: Vec<_> = (0..n).map(|_| self.0.pull()).collect();
-        held.iter_mut()
-            .map(|b| assemble(&mut **b, size, data))
-            .sum()
-    }
-}
-
-/// lockfree-object-pool: `SpinLockObjectPool` (a `Vec` behind a spin lock).
-struct LfopSpin(Arc<lockfree_object_pool::SpinLockObjectPool<Vec<u8>>>);
-struct LfopSpinWorker(Arc<lockfree_object_pool::SpinLockObjectPool<Vec<u8>>>);
-
-impl Variant for LfopSpin {
-    fn name(&self) -> &'static str {
-        "lockfree_object_pool_spinlock"
-    }
-    fn worker(&self) -> Box<dyn Worker> {
-        Box::new(LfopSpinWorker(self.0.clone()))
-    }
-}
-
-impl Worker for LfopSpinWorker {
-    fn body(&mut self, size: usize, data: &[u8]) -> u64 {
-        let mut b = self.0.pull();
-        assemble(&mut *b, size, data)
-    }
-    fn burst(&mut self, n: usize, size: usize, data: &[u8]) -> u64 {
-        let mut held: Vec<_> = (0..n).map(|_| self.0.pull()).collect();
-        held.iter_mut()
-            .map(|b| assemble(&mut **b, size, data))
-            .sum()
-    }
-}
+guard_pool!(
+    /// opool: a bounded crossbeam `ArrayQueue` (1,024), reset on get.
+    Opool, OpoolWorker, opool::Pool<VecAlloc, Vec<u8>>, "opool", |p| p.get()
+);
+guard_pool!(
+    /// lockfree-object-pool: `LinearObjectPool` (pages of slots with atomic bitmaps).
+    LfopLinear,
+    LfopLinearWorker,
+    lockfree_object_pool::LinearObjectPool<Vec<u8>>,
+    "lockfree_object_pool_linear",
+    |p| p.pull()
+);
+guard_pool!(
+    /// lockfree-object-pool: `SpinLockObjectPool` (a `Vec` behind a spin lock).
+    LfopSpin,
+    LfopSpinWorker,
+    lockfree_object_pool::SpinLockObjectPool<Vec<u8>>,
+    "lockfree_object_pool_spinlock",
+    |p| p.pull()
+);
 
 /// object-pool: a `parking_lot::Mutex<Vec<T>>`, pre-filled with 32 empty vectors; no reset
 /// hook, so the loop clears.
