@@ -35,9 +35,11 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 ///
 /// Buffers are kept in one [`Pool`] per size class (the histogram's buckets). A returned buffer
 /// is filed under the largest class its capacity covers, never a smaller one it could not
-/// fill. `get_with_capacity(n)` looks in `n`'s class and the next one; `get()` looks in the
-/// default class, then in larger ones. So a small request does not pin a huge buffer, and a
-/// large one does not get a tiny buffer to regrow.
+/// fill. `get_with_capacity(n)` looks in `n`'s class and the next one, so a small request
+/// does not pin a huge buffer and a large one does not get a tiny buffer to regrow. `get()`,
+/// which knows no size, looks first in the class of the buffer this thread returned last (a
+/// loop that takes and returns one buffer gets it back, whatever it grew to), then in the
+/// default class, then in larger ones.
 ///
 /// # Memory
 ///
