@@ -29,38 +29,22 @@ pub(crate) trait Sink {
     fn contents(&self) -> &[u8];
 }
 
-impl Sink for Vec<u8> {
-    #[inline]
-    fn append(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-    #[inline]
-    fn contents(&self) -> &[u8] {
-        self
-    }
+macro_rules! impl_sink {
+    ($($t:ty),*) => {$(
+        impl Sink for $t {
+            #[inline]
+            fn append(&mut self, bytes: &[u8]) {
+                self.extend_from_slice(bytes);
+            }
+            #[inline]
+            fn contents(&self) -> &[u8] {
+                self
+            }
+        }
+    )*};
 }
 
-impl Sink for ByteBuffer {
-    #[inline]
-    fn append(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-    #[inline]
-    fn contents(&self) -> &[u8] {
-        self
-    }
-}
-
-impl Sink for BytesMut {
-    #[inline]
-    fn append(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-    #[inline]
-    fn contents(&self) -> &[u8] {
-        self
-    }
-}
+impl_sink!(Vec<u8>, ByteBuffer, BytesMut);
 
 /// The body of every workload: append `size` bytes in chunks of at most [`CHUNK`], then read
 /// the buffer once (the sum of every 64th byte, so the work is not optimised away).

@@ -213,22 +213,19 @@ impl<T: Send + 'static> PoolBuilder<T> {
     ///
     /// ```
     /// use bytebufferpool::{AgePolicy, Pool};
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::{Arc, Mutex};
     ///
-    /// let evicted = Arc::new(AtomicUsize::new(0));
+    /// let evicted = Arc::new(Mutex::new(0));
     /// let counter = evicted.clone();
     /// let pool = Pool::builder()
     ///     .age_policy(AgePolicy::Manual)
-    ///     .on_evict(move |v: Vec<u8>| {
-    ///         counter.fetch_add(v.capacity(), Ordering::Relaxed);
-    ///     })
+    ///     .on_evict(move |v: Vec<u8>| *counter.lock().unwrap() += v.capacity())
     ///     .build(Vec::new)
     ///     .unwrap();
     /// pool.put(Vec::with_capacity(100));
     /// pool.age();
     /// pool.age();
-    /// assert!(evicted.load(Ordering::Relaxed) >= 100);
+    /// assert!(*evicted.lock().unwrap() >= 100);
     /// ```
     pub fn on_evict<F>(mut self, evict: F) -> Self
     where
