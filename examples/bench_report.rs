@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use bytebufferpool::{AgePolicy, ByteBufferPool, CalibrationConfig};
 use plotters::prelude::*;
@@ -102,10 +103,7 @@ fn fmt_ns(ns: f64) -> String {
 
 /// W5 in this process: burst, then idle, RSS after each (KiB above the start).
 fn w5_child(name: &str) {
-    let v = variants::all()
-        .into_iter()
-        .find(|v| v.name() == name)
-        .unwrap_or_else(|| panic!("no variant {name}"));
+    let v = variant(name);
     let data = variants::pattern();
     let start = rss_kib();
     let mut w = v.worker();
@@ -131,10 +129,7 @@ fn w5_child(name: &str) {
 
 /// W3 in this process: one pass over sizes.txt; prints the peak RSS (VmHWM) in KiB.
 fn w3_child(name: &str) {
-    let v = variants::all()
-        .into_iter()
-        .find(|v| v.name() == name)
-        .unwrap_or_else(|| panic!("no variant {name}"));
+    let v = variant(name);
     let (data, sizes) = (variants::pattern(), variants::sizes());
     let mut w = v.worker();
     let sum: u64 = sizes.iter().map(|&s| w.body(s, &data)).sum();
@@ -150,19 +145,42 @@ fn w3_child(name: &str) {
 
 /// W3's peak RSS per variant (MiB), each in a fresh process.
 fn w3_peaks() -> BTreeMap<String, f64> {
+    in_children("--w3")
+        .into_iter()
+        .map(|(name, kib)| (name, kib.first().copied().unwrap_or(0) as f64 / 1024.0))
+        .collect()
+}
+
+/// The variant of this name.
+fn variant(name: &str) -> Arc<dyn variants::Variant> {
+    variants::all()
+        .into_iter()
+        .find(|v| v.name() == name)
+        .unwrap_or_else(|| panic!("no variant {name}"))
+}
+
+/// Runs this example again with `flag NAME` for every variant, each in a fresh process, and
+/// returns the numbers each printed. A child that fails stops the report: no silent zeros.
+fn in_children(flag: &str) -> Vec<(String, Vec<u64>)> {
     let me = std::env::current_exe().expect("own path");
     variants::all()
         .iter()
         .map(|v| {
             let out = Command::new(&me)
-                .args(["--w3", v.name()])
+                .args([flag, v.name()])
                 .output()
-                .expect("W3 child");
-            let kib: f64 = String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse()
-                .unwrap_or(0.0);
-            (v.name().to_string(), kib / 1024.0)
+                .expect("start a child");
+            assert!(
+                out.status.success(),
+                "{flag} {} failed: {}",
+                v.name(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let numbers = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(|n| n.parse().expect("a number"))
+                .collect();
+            (v.name().to_string(), numbers)
         })
         .collect()
 }
@@ -180,20 +198,11 @@ fn rss_kib() -> u64 {
 /// W5 for every variant, each in a fresh process of this example: KiB after the burst, after
 /// idle + ageing, after `malloc_trim`.
 fn w5_all() -> Vec<(String, u64, u64, u64)> {
-    let me = std::env::current_exe().expect("own path");
-    variants::all()
-        .iter()
-        .map(|v| {
-            let out = Command::new(&me)
-                .args(["--w5", v.name()])
-                .output()
-                .expect("W5 child");
-            let text = String::from_utf8_lossy(&out.stdout);
-            let mut it = text
-                .split_whitespace()
-                .map(|n| n.parse::<u64>().unwrap_or(0));
-            let mut next = || it.next().unwrap_or(0);
-            (v.name().to_string(), next(), next(), next())
+    in_children("--w5")
+        .into_iter()
+        .map(|(name, n)| {
+            let at = |i: usize| n.get(i).copied().unwrap_or(0);
+            (name, at(0), at(1), at(2))
         })
         .collect()
 }
