@@ -25,11 +25,13 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 ///
 /// # Calibration
 ///
-/// About one put in `S` (16 by default) records the buffer's length in a power-of-two
-/// histogram (Go's 20 buckets, 64 B … 32 MiB). Every window of samples (128 by default), one
-/// thread recomputes `default_size` (the common body's bucket: [`DefaultSizeRule`]) and
-/// `max_size` (the largest of the most frequent buckets covering 95 % of samples). See
-/// `docs/CALIBRATION.md`. [`CalibrationConfig::go`] reproduces Go's algorithm exactly.
+/// About one put in `S` (32 by default) records the buffer's length in a power-of-two
+/// histogram (Go's 20 buckets, 64 B … 32 MiB). Every window of samples (64 by default), one
+/// thread recomputes `default_size` (the common body's bucket in that window:
+/// [`DefaultSizeRule`]) and `max_size` (the largest of the most frequent buckets covering 95 %
+/// of the samples, counting earlier windows at a decaying weight so that it holds steady:
+/// [`CalibrationConfig::max_size_decay`]). See `docs/CALIBRATION.md`.
+/// [`CalibrationConfig::go`] reproduces Go's algorithm exactly.
 ///
 /// # Size-aware reuse
 ///

@@ -63,6 +63,17 @@ pub struct CalibrationConfig {
     /// `max_size` is the largest bucket among the most frequent ones that together cover this
     /// share of the samples (Go: 0.95). In `(0, 1]`.
     pub max_percentile: f64,
+    /// Memory of `max_size`'s histogram: each calibration decides `max_size` on the current
+    /// window's counts plus this factor times the counts it decided on the previous time (Go:
+    /// 0, the current counts alone). In `[0, 1)`.
+    ///
+    /// The 95 % cover of one small window is decided by its rarest few samples (3 of 64), so
+    /// without memory `max_size` jumps between neighbouring buckets from one window to the
+    /// next, and each jump down throws away good buffers that the next jump up allocates again.
+    /// The default, 0.75, remembers about four windows. A shift to larger bodies still raises
+    /// `max_size` at the next calibration (it is never below `default_size`, which follows the
+    /// current window alone); a shift to smaller ones lowers it over a few windows.
+    pub max_size_decay: f64,
     /// How `default_size` is chosen (Go: [`DefaultSizeRule::MostFrequent`]).
     pub default_rule: DefaultSizeRule,
     /// Seed of the sampling RNG, for reproducible tests (Go: none needed). `None` seeds each
@@ -74,7 +85,8 @@ pub struct CalibrationConfig {
 
 impl Default for CalibrationConfig {
     /// Go's buckets and 95 % cover, one put in 32 sampled, a recalibration every 64 samples
-    /// (about every 2,048 puts), and [`DefaultSizeRule::CommonBody`].
+    /// (about every 2,048 puts), [`DefaultSizeRule::CommonBody`], and a `max_size` histogram
+    /// that remembers about four windows (`max_size_decay` 0.75).
     fn default() -> Self {
         Self {
             min_size: 64,
@@ -83,6 +95,7 @@ impl Default for CalibrationConfig {
             window: Some(64),
             bucket_threshold: None,
             max_percentile: 0.95,
+            max_size_decay: 0.75,
             default_rule: DefaultSizeRule::CommonBody,
             seed: None,
             initial_default_size: 0,
@@ -92,7 +105,8 @@ impl Default for CalibrationConfig {
 
 impl CalibrationConfig {
     /// Go's `bytebufferpool` exactly: every put sampled, a recalibration when one bucket passes
-    /// 42,000, the most frequent bucket as `default_size`, 95 % cover for `max_size`.
+    /// 42,000, the most frequent bucket as `default_size`, 95 % cover of the current counts
+    /// for `max_size`.
     ///
     /// # Examples
     ///
@@ -106,6 +120,7 @@ impl CalibrationConfig {
             window: None,
             bucket_threshold: Some(42_000),
             default_rule: DefaultSizeRule::MostFrequent,
+            max_size_decay: 0.0,
             ..Self::default()
         }
     }
@@ -147,6 +162,12 @@ impl CalibrationConfig {
                 self.max_percentile
             ));
         }
+        if !(0.0..1.0).contains(&self.max_size_decay) {
+            p.push(format!(
+                "max_size_decay {} is not in [0, 1)",
+                self.max_size_decay
+            ));
+        }
         p
     }
 }
@@ -174,6 +195,28 @@ pub(crate) fn bucket_size(i: usize, min_bits: u32) -> usize {
 pub(crate) struct Decision {
     pub(crate) default_size: usize,
     pub(crate) max_size: usize,
+}
+
+/// Go's cover: walks the buckets from the most weighted (on an exact tie, the larger first)
+/// until their sum passes `percentile` of the total, and returns the largest bucket among them.
+/// Bucket 0 if every weight is 0.
+fn cover(weights: &[u64], percentile: f64) -> usize {
+    let total: u64 = weights.iter().sum();
+    let mut order = [0usize; MAX_BUCKETS];
+    let order = &mut order[..weights.len()];
+    order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+    order.sort_unstable_by(|&a, &b| weights[b].cmp(&weights[a]).then(b.cmp(&a)));
+    let max_sum = (total as f64 * percentile) as u64;
+    let mut sum = 0;
+    let mut largest = 0;
+    for &i in order.iter() {
+        if sum > max_sum {
+            break;
+        }
+        sum += weights[i];
+        largest = largest.max(i);
+    }
+    largest
 }
 
 /// Decides `default_size` and `max_size` from one window's bucket counts; `None` if the window
@@ -212,18 +255,7 @@ pub(crate) fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision
         }
     };
     let default_size = bucket_size(default_bucket, min_bits);
-    // Go's cover: walk the most frequent buckets until their sum passes the percentile; the
-    // largest size among them (and the default) is max_size.
-    let max_sum = (total as f64 * cfg.max_percentile) as u64;
-    let mut sum = 0;
-    let mut max_size = default_size;
-    for &i in order.iter() {
-        if sum > max_sum {
-            break;
-        }
-        sum += counts[i];
-        max_size = max_size.max(bucket_size(i, min_bits));
-    }
+    let max_size = default_size.max(bucket_size(cover(counts, cfg.max_percentile), min_bits));
     Some(Decision {
         default_size,
         max_size,
@@ -262,6 +294,10 @@ pub(crate) struct Calibrator {
     /// Single-flight flag; cleared by `FlagGuard`, also on a panic.
     calibrating: AtomicBool,
     calibrations: AtomicU64,
+    /// `max_size`'s histogram: the counts of past windows, decayed by `max_size_decay` at each
+    /// calibration (`f64` bits). Touched only under the single-flight flag, whose
+    /// Acquire/Release orders the `Relaxed` accesses of successive calibrations.
+    history: Box<[AtomicU64]>,
     /// The counts the last calibration decided on (all zero before the first). Written by
     /// `calibrate`, read by `stats`, `Relaxed`: no lock, so reading stats never delays a
     /// calibrating put; a reading during a calibration may mix two windows.
@@ -317,6 +353,7 @@ impl Calibrator {
             inv_ln_miss: 1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
             calibrating: AtomicBool::new(false),
             calibrations: AtomicU64::new(0),
+            history: (0..cfg.buckets).map(|_| AtomicU64::new(0)).collect(),
             last_window: (0..cfg.buckets).map(|_| AtomicU64::new(0)).collect(),
             cfg,
         }
@@ -465,7 +502,10 @@ impl Calibrator {
         for (c, live) in counts.iter_mut().zip(self.counts.iter()) {
             *c = live.swap(0, Ordering::Relaxed);
         }
-        if let Some(d) = decide(counts, &self.cfg) {
+        if let Some(mut d) = decide(counts, &self.cfg) {
+            if self.cfg.max_size_decay > 0.0 {
+                d.max_size = d.default_size.max(self.max_from_history(counts));
+            }
             self.sizes
                 .default_size
                 .store(d.default_size, Ordering::Relaxed);
@@ -480,6 +520,22 @@ impl Calibrator {
             }
         }
         true
+    }
+
+    /// Folds `counts` into the decayed history and returns the size its cover decides.
+    fn max_from_history(&self, counts: &[u64]) -> usize {
+        let mut weights = [0u64; MAX_BUCKETS];
+        for ((w, h), &c) in weights.iter_mut().zip(self.history.iter()).zip(counts) {
+            // Relaxed: see `history`.
+            let v = f64::from_bits(h.load(Ordering::Relaxed)) * self.cfg.max_size_decay + c as f64;
+            h.store(v.to_bits(), Ordering::Relaxed);
+            // Fixed point, 1/1024 of a sample: integer weights for Go's cover.
+            *w = (v * 1024.0).round() as u64;
+        }
+        bucket_size(
+            cover(&weights[..counts.len()], self.cfg.max_percentile),
+            self.min_bits,
+        )
     }
 
     /// (bucket upper bound, samples) of the window in progress.
