@@ -20,8 +20,9 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 /// - [`get`](Self::get) hands out an empty buffer in a guard that returns it on drop. A fresh
 ///   buffer has the calibrated `default_size` capacity; a pooled one has at least that.
 /// - [`get_with_capacity`](Self::get_with_capacity) hands out one with room for `n` bytes.
-/// - Returning a buffer (dropping the guard, or [`put`](Self::put)) samples its length for the
-///   calibrator, clears it, and files it by capacity, or drops it if it is too large.
+/// - Returning a buffer (dropping the guard, or [`put`](Self::put)) samples its length (or,
+///   from `get_with_capacity(n)`, `n` if that is larger) for the calibrator, clears it, and
+///   files it by capacity, or drops it if it is too large.
 ///
 /// # Calibration
 ///
@@ -307,12 +308,17 @@ impl ByteBufferPool {
         PooledBuffer {
             pool: self,
             buf: Some(self.take_default()),
+            requested: 0,
         }
     }
 
     /// Takes an empty buffer with at least `capacity` bytes of room, in a guard that returns it
     /// when dropped. It comes from `capacity`'s size class or the next one, or is allocated
     /// with the class's size (exactly `capacity` above the largest class).
+    ///
+    /// When the guard returns it, the calibrator samples the larger of its length and
+    /// `capacity`: a reservation is demand even if it comes back unused, so sizes that callers
+    /// keep reserving are calibrated for (and kept) like sizes they keep writing.
     ///
     /// # Examples
     ///
@@ -326,6 +332,7 @@ impl ByteBufferPool {
         PooledBuffer {
             pool: self,
             buf: Some(self.take_capacity(capacity)),
+            requested: capacity,
         }
     }
 
@@ -345,6 +352,7 @@ impl ByteBufferPool {
     pub fn get_owned(self: &Arc<Self>) -> OwnedPooledBuffer {
         OwnedPooledBuffer {
             buf: Some(self.take_default()),
+            requested: 0,
             pool: Arc::clone(self),
         }
     }
@@ -362,6 +370,7 @@ impl ByteBufferPool {
     pub fn get_owned_with_capacity(self: &Arc<Self>, capacity: usize) -> OwnedPooledBuffer {
         OwnedPooledBuffer {
             buf: Some(self.take_capacity(capacity)),
+            requested: capacity,
             pool: Arc::clone(self),
         }
     }
@@ -385,15 +394,16 @@ impl ByteBufferPool {
         // Buffers live boxed in the pool, so that taking and returning one moves a pointer,
         // not the three words of the buffer (measured: 3.8 ns against 8.9 ns per get/put
         // pair). Guards keep the box; only a detached buffer is boxed again here.
-        self.put_boxed(Box::new(buf));
+        self.put_boxed(Box::new(buf), 0);
     }
 
     #[inline]
-    fn put_boxed(&self, mut buf: Box<ByteBuffer>) {
+    fn put_boxed(&self, mut buf: Box<ByteBuffer>, requested: usize) {
         let cap = buf.capacity();
         let class = self.class_of_capacity(cap);
-        // Samples the length, and remembers the class for this thread's next `get()`.
-        self.calibrator.record(buf.len(), class);
+        // Samples the size the buffer was needed at (its length, or the capacity it was asked
+        // for if larger), and remembers the class for this thread's next `get()`.
+        self.calibrator.record(buf.len().max(requested), class);
         if cap < (1 << self.min_bits) {
             return self.discard(buf);
         }
@@ -638,6 +648,9 @@ pub struct PooledBuffer<'a> {
     pool: &'a ByteBufferPool,
     /// `Some` until dropped or detached.
     buf: Option<Box<ByteBuffer>>,
+    /// The capacity asked of `get_with_capacity` (0 for `get`): sampled if the buffer comes
+    /// back shorter, since it is what the caller will ask for again.
+    requested: usize,
 }
 
 /// A [`ByteBuffer`] taken from an `Arc<ByteBufferPool>` with
@@ -660,6 +673,9 @@ pub struct OwnedPooledBuffer {
     pool: Arc<ByteBufferPool>,
     /// `Some` until dropped or detached.
     buf: Option<Box<ByteBuffer>>,
+    /// The capacity asked of `get_with_capacity` (0 for `get`): sampled if the buffer comes
+    /// back shorter, since it is what the caller will ask for again.
+    requested: usize,
 }
 
 macro_rules! buffer_guard {
@@ -706,7 +722,7 @@ macro_rules! buffer_guard {
             #[inline]
             fn drop(&mut self) {
                 if let Some(buf) = self.buf.take() {
-                    self.pool.put_boxed(buf);
+                    self.pool.put_boxed(buf, self.requested);
                 }
             }
         }

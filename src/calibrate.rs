@@ -388,9 +388,10 @@ impl Calibrator {
     /// as this thread's last one (see [`last_class`](Self::last_class)): one thread-local
     /// access for both.
     ///
-    /// An empty buffer (length 0) is never recorded: a buffer returned unused says nothing
-    /// about the sizes of bodies (Go counts it in the smallest bucket, which drags the decided
-    /// sizes down when, say, a burst of buffers is taken and returned unused).
+    /// A size of 0 is never recorded: a buffer taken with `get()` and returned unused says
+    /// nothing about the sizes of bodies (Go counts it in the smallest bucket, which drags the
+    /// decided sizes down when, say, a burst of buffers is taken and returned unused). The pool
+    /// passes the larger of the length and the capacity asked of `get_with_capacity`.
     #[inline]
     pub(crate) fn record(&self, len: usize, class: usize) {
         if self.should_sample(class as u32) && len > 0 {

@@ -208,18 +208,56 @@ fn calibrates_the_workload_sizes() {
     assert!(g.default_size == 2048 || g.default_size == 4096, "{g}");
 }
 
-/// Buffers returned unused (length 0) are not samples: they would drag the sizes down.
+/// Buffers taken with `get()` and returned unused (length 0) are not samples: they would drag
+/// the sizes down.
 #[test]
 fn empty_buffers_are_not_sampled() {
     let pool = pool_with(every_put());
     for _ in 0..1000 {
-        drop(pool.get_with_capacity(65536)); // taken and returned unused
+        let burst: Vec<_> = (0..4).map(|_| pool.get()).collect();
+        drop(burst); // taken and returned unused
         put_len(&pool, 3000);
     }
+    pool.put(ByteBuffer::with_capacity(65536)); // a detached, empty buffer: not a sample either
     assert!(pool.calibrate());
     let s = pool.stats();
     assert_eq!(s.last_window.iter().map(|&(_, n)| n).sum::<u64>(), 1000);
     assert_eq!((s.default_size, s.max_size), (4096, 4096), "{s}");
+}
+
+/// A buffer reserved with `get_with_capacity(n)` is sampled at `n` if it comes back shorter:
+/// callers that keep reserving 64 KiB get 64 KiB buffers kept, even if they write less (the
+/// soak's bursts; before this, every one of them was dropped on return and allocated again).
+#[test]
+fn reservations_are_sampled_at_the_requested_size() {
+    let pool = pool_with(every_put());
+    for i in 0..1000 {
+        if i % 10 == 0 {
+            drop(pool.get_with_capacity(60_000)); // reserved, returned unused
+        } else if i % 10 == 1 {
+            let mut b = pool.get_with_capacity(60_000);
+            b.resize(100, 0); // reserved, mostly unused
+        } else {
+            put_len(&pool, 3000);
+        }
+    }
+    let mut b = pool.get_with_capacity(100);
+    b.resize(3000, 0); // grew past the reservation: its length is the sample
+    drop(b);
+    assert!(pool.calibrate());
+    let s = pool.stats();
+    assert_eq!(s.last_window.iter().map(|&(_, n)| n).sum::<u64>(), 1001);
+    assert_eq!(s.last_window[10], (65536, 200), "{s}");
+    assert_eq!(s.last_window[6], (4096, 801), "{s}");
+    assert_eq!((s.default_size, s.max_size), (4096, 65536), "{s}");
+    let before = pool.stats();
+    drop(pool.get_with_capacity(60_000));
+    let after = pool.stats();
+    assert_eq!(
+        after.discarded, before.discarded,
+        "a reserved 64 KiB buffer is kept"
+    );
+    assert_eq!(after.hits, before.hits + 1, "and it came from the pool");
 }
 
 #[test]
