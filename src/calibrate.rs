@@ -197,17 +197,20 @@ pub(crate) struct Decision {
     pub(crate) max_size: usize,
 }
 
-/// Go's cover: walks the buckets from the most weighted (on an exact tie, the larger first)
-/// until their sum passes `percentile` of the total, and returns the largest bucket among them.
-/// Bucket 0 if every weight is 0.
-fn cover(weights: &[u64], percentile: f64) -> usize {
-    let total: u64 = weights.iter().sum();
+/// Go's cover: walks the buckets from the most weighted (on an exact tie, the larger first;
+/// Go leaves ties to an unstable sort) until their sum passes `percentile` of the total, and
+/// returns the largest bucket among them. Bucket 0 if every weight is 0.
+fn cover(weights: &[f64], percentile: f64) -> usize {
+    let total: f64 = weights.iter().sum();
+    // On the stack: calibrating allocates nothing.
     let mut order = [0usize; MAX_BUCKETS];
     let order = &mut order[..weights.len()];
     order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
-    order.sort_unstable_by(|&a, &b| weights[b].cmp(&weights[a]).then(b.cmp(&a)));
-    let max_sum = (total as f64 * percentile) as u64;
-    let mut sum = 0;
+    order.sort_unstable_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(b.cmp(&a)));
+    // Go compares integer sums with `floor(total * percentile)`; on whole-number weights (a
+    // window's counts, below 2^53) these `f64` sums are exact, so the walk is Go's.
+    let max_sum = (total * percentile).floor();
+    let mut sum = 0.0;
     let mut largest = 0;
     for &i in order.iter() {
         if sum > max_sum {
@@ -219,21 +222,23 @@ fn cover(weights: &[u64], percentile: f64) -> usize {
     largest
 }
 
-/// Decides `default_size` and `max_size` from one window's bucket counts; `None` if the window
-/// is empty (the sizes then stay as they are).
-pub(crate) fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision> {
+/// Decides `default_size` from one window's bucket counts and `max_size` from the cover of
+/// `cover_weights` (the window's counts for Go; the decayed history by default); `None` if the
+/// window is empty (the sizes then stay as they are).
+pub(crate) fn decide(
+    counts: &[u64],
+    cover_weights: &[f64],
+    cfg: &CalibrationConfig,
+) -> Option<Decision> {
     let min_bits = cfg.min_size.trailing_zeros();
     let total: u64 = counts.iter().sum();
     if total == 0 {
         return None;
     }
-    // Most frequent first; on an exact tie the larger bucket first (Go leaves ties to an
-    // unstable sort). On the stack: calibrating allocates nothing.
-    let mut order = [0usize; MAX_BUCKETS];
-    let order = &mut order[..counts.len()];
-    order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
-    order.sort_unstable_by(|&a, &b| counts[b].cmp(&counts[a]).then(b.cmp(&a)));
-    let mode = order[0];
+    // The most frequent bucket; on an exact tie the larger (Go leaves ties to an unstable sort).
+    let mode = (0..counts.len())
+        .max_by_key(|&i| (counts[i], i))
+        .unwrap_or(0);
     let default_bucket = match cfg.default_rule {
         DefaultSizeRule::MostFrequent => mode,
         DefaultSizeRule::CommonBody => {
@@ -255,7 +260,10 @@ pub(crate) fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision
         }
     };
     let default_size = bucket_size(default_bucket, min_bits);
-    let max_size = default_size.max(bucket_size(cover(counts, cfg.max_percentile), min_bits));
+    let max_size = default_size.max(bucket_size(
+        cover(cover_weights, cfg.max_percentile),
+        min_bits,
+    ));
     Some(Decision {
         default_size,
         max_size,
@@ -486,7 +494,7 @@ impl Calibrator {
     /// `calibrate` with the decision injected (tests make it panic).
     pub(crate) fn calibrate_with(
         &self,
-        decide: impl FnOnce(&[u64], &CalibrationConfig) -> Option<Decision>,
+        decide: impl FnOnce(&[u64], &[f64], &CalibrationConfig) -> Option<Decision>,
     ) -> bool {
         // Acquire: pairs with the Release of the previous calibration's FlagGuard.
         if self
@@ -503,10 +511,13 @@ impl Calibrator {
         for (c, live) in counts.iter_mut().zip(self.counts.iter()) {
             *c = live.swap(0, Ordering::Relaxed);
         }
-        if let Some(mut d) = decide(counts, &self.cfg) {
-            if self.cfg.max_size_decay > 0.0 {
-                d.max_size = d.default_size.max(self.max_from_history(counts));
-            }
+        let mut history = [0.0f64; MAX_BUCKETS];
+        let history = &mut history[..counts.len()];
+        if counts.iter().any(|&c| c > 0) {
+            // An empty window decides nothing, and does not age the history either.
+            self.fold_into_history(counts, history);
+        }
+        if let Some(d) = decide(counts, history, &self.cfg) {
             self.sizes
                 .default_size
                 .store(d.default_size, Ordering::Relaxed);
@@ -523,20 +534,15 @@ impl Calibrator {
         true
     }
 
-    /// Folds `counts` into the decayed history and returns the size its cover decides.
-    fn max_from_history(&self, counts: &[u64]) -> usize {
-        let mut weights = [0u64; MAX_BUCKETS];
-        for ((w, h), &c) in weights.iter_mut().zip(self.history.iter()).zip(counts) {
+    /// `history = max_size_decay × history + counts`, stored and copied into `out`. With a
+    /// decay of 0 (Go) that is the window's counts, exactly.
+    fn fold_into_history(&self, counts: &[u64], out: &mut [f64]) {
+        for ((o, h), &c) in out.iter_mut().zip(self.history.iter()).zip(counts) {
             // Relaxed: see `history`.
             let v = f64::from_bits(h.load(Ordering::Relaxed)) * self.cfg.max_size_decay + c as f64;
             h.store(v.to_bits(), Ordering::Relaxed);
-            // Fixed point, 1/1024 of a sample: integer weights for Go's cover.
-            *w = (v * 1024.0).round() as u64;
+            *o = v;
         }
-        bucket_size(
-            cover(&weights[..counts.len()], self.cfg.max_percentile),
-            self.min_bits,
-        )
     }
 
     /// (bucket upper bound, samples) of the window in progress.
@@ -565,6 +571,13 @@ impl Calibrator {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The decision on one window alone (Go's setting, `max_size_decay` 0): the cover is taken
+    /// over the window's own counts. Shadows the glob-imported `super::decide`.
+    fn decide(counts: &[u64], cfg: &CalibrationConfig) -> Option<Decision> {
+        let weights: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        super::decide(counts, &weights, cfg)
+    }
 
     const GO_MIN_BITS: u32 = 6;
 
@@ -855,7 +868,7 @@ mod tests {
     #[test]
     fn calibrations_are_single_flight() {
         let cal = Calibrator::new(CalibrationConfig::default());
-        let nested = cal.calibrate_with(|_, _| {
+        let nested = cal.calibrate_with(|_, _, _| {
             // A second calibration while this one runs returns at once.
             assert!(!cal.calibrate());
             None
@@ -867,7 +880,7 @@ mod tests {
     fn a_panic_inside_calibrate_does_not_wedge_the_flag() {
         let cal = Calibrator::new(CalibrationConfig::default());
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cal.calibrate_with(|_, _| panic!("decision failed"));
+            cal.calibrate_with(|_, _, _| panic!("decision failed"));
         }));
         assert!(r.is_err());
         cal.record(1, 0); // window goes on
@@ -887,7 +900,7 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     for _ in 0..200 {
-                        cal.calibrate_with(|_, _| {
+                        cal.calibrate_with(|_, _, _| {
                             assert!(!inside.swap(true, Ordering::SeqCst), "two at once");
                             std::thread::yield_now();
                             inside.store(false, Ordering::SeqCst);
