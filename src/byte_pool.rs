@@ -1,5 +1,8 @@
-//! [`ByteBufferPool`]: the calibrator and a size-aware allocator in front of
-//! [`Pool<ByteBuffer>`](crate::Pool).
+//! [`ByteBufferPool`]: the calibrator, a per-thread front and a size-aware allocator in front
+//! of [`Pool<ByteBuffer>`](crate::Pool).
+
+#[allow(unsafe_code)]
+mod front;
 
 use std::borrow::{Borrow, BorrowMut};
 use std::fmt;
@@ -8,11 +11,12 @@ use std::ops::{Deref, DerefMut};
 
 use crossbeam_utils::CachePadded;
 
+use self::front::{Counters, Front, Fronts};
 use crate::buffer::{ByteBuffer, FormatError};
 use crate::calibrate::{CalibrationConfig, Calibrator, bucket_index, bucket_size};
-use crate::pool::{AgePolicy, Pool};
+use crate::pool::{AgePolicy, Ageable, Pool, hook_thread_exit, register_ageing};
 use crate::stats::Stats;
-use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
 
 /// A self-calibrating pool of [`ByteBuffer`]s: Go's `bytebufferpool.Pool`, with sampled
 /// calibration, size-aware reuse and bounded memory.
@@ -36,23 +40,35 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 ///
 /// # Size-aware reuse
 ///
-/// Buffers are kept in one [`Pool`] per size class (the histogram's buckets). A returned buffer
-/// is filed under the largest class its capacity covers, never a smaller one it could not
-/// fill. `get_with_capacity(n)` looks in `n`'s class and the next one, so a small request
-/// does not pin a huge buffer and a large one does not get a tiny buffer to regrow. `get()`,
-/// which knows no size, looks first in the class of the buffer this thread returned last (a
-/// loop that takes and returns one buffer gets it back, whatever it grew to), then in the
-/// default class, then in larger ones.
+/// Each thread has a *front* in the pool: one slot holding the buffer it returned last (plus
+/// its sampling countdown and counters), so a loop that takes and returns one buffer gets the
+/// same one back, whatever it grew to, without touching anything shared. Behind the fronts,
+/// buffers are kept in one [`Pool`] per size class (the histogram's buckets): a buffer leaving
+/// a front slot is filed under the largest class its capacity covers, never a smaller one it
+/// could not fill.
+///
+/// `get()`, which knows no size, takes the front's buffer if it has at least `default_size`,
+/// else looks in the class of the buffer this thread returned last, then in the default class,
+/// then in larger ones. `get_with_capacity(n)` takes the front's buffer if it fits `n` within
+/// `n`'s class, else looks in `n`'s class and the next one, so a small request does not pin a
+/// huge buffer and a large one does not get a tiny buffer to regrow.
 ///
 /// # Memory
 ///
 /// A returned buffer is dropped if its capacity exceeds `max_size` (Go's rule; `ByteBuffer`
 /// grows to powers of two, so a buffer that served a body within `max_size` fits it). Before
 /// the first calibration the limit is the largest bucket's bound (32 MiB by default; Go keeps
-/// everything then). Idle buffers age out over two ageing cycles of the class pools
-/// ([`AgePolicy`], a background thread every second by default). An optional cap bounds the
-/// bytes of capacity the pool holds
+/// everything then). Idle buffers age out over two ageing cycles ([`AgePolicy`], a background
+/// thread every second by default). A front slot belongs to its thread, so ageing cannot reach
+/// into it: a buffer that sat there two cycles is dropped at the thread's next call instead
+/// of being handed out, and a thread's front buffer is dropped when the thread exits (at most
+/// one buffer per idle thread waits meanwhile, as with [`Pool`]'s private slot). An optional
+/// cap bounds the bytes of capacity the pool holds, fronts included
 /// ([`max_retained_bytes`](ByteBufferPoolBuilder::max_retained_bytes)).
+///
+/// A thread reaches its front through a one-entry thread-local cache of the pool it used
+/// last; a thread that alternates between two pools refills it on each switch (a few
+/// nanoseconds).
 ///
 /// [`DefaultSizeRule`]: crate::DefaultSizeRule
 ///
@@ -71,16 +87,14 @@ use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering};
 /// assert!(pool.get().is_empty());
 /// ```
 pub struct ByteBufferPool {
-    /// One pool per size class; class `i` holds capacities in `[bound(i), 2·bound(i))` (the
-    /// last class: everything from its bound up).
-    classes: Box<[Pool<Box<ByteBuffer>>]>,
+    /// What the janitor and the thread-exit hooks reach too.
+    inner: Arc<Inner>,
     /// Bit `i` set: class `i` probably has buffers. A hint for `get`'s search of larger
     /// classes: set by `put`, cleared by a `get` that found the class empty. `Relaxed`: a
     /// stale bit only costs a probe or a missed reuse.
     nonempty: CachePadded<AtomicU64>,
     calibrator: Calibrator,
     min_bits: u32,
-    retained: Option<Arc<Retained>>,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
@@ -88,7 +102,87 @@ pub struct ByteBufferPool {
     age_policy: AgePolicy,
 }
 
-/// Bytes of capacity held by the class pools, when capped.
+/// The part of a [`ByteBufferPool`] that ages and that hears of thread exits.
+struct Inner {
+    /// One pool per size class; class `i` holds capacities in `[bound(i), 2·bound(i))` (the
+    /// last class: everything from its bound up). They age only through [`Inner::age_now`].
+    classes: Box<[Pool<Box<ByteBuffer>>]>,
+    /// Each thread's slot for the buffer it returned last, its sampling countdown and its
+    /// counters.
+    fronts: Fronts,
+    /// Ageing cycles so far: stamps what a front slot holds. Written under `aging`; read
+    /// `Relaxed` on every get and put (it only decides whether a slot's buffer is stale).
+    epoch: CachePadded<AtomicU64>,
+    /// Single-flight flag of `age_now`.
+    aging: AtomicBool,
+    retained: Option<Arc<Retained>>,
+}
+
+impl Inner {
+    /// One ageing cycle: every class pool ages, and the calling thread's front drops a buffer
+    /// that has sat in it two cycles. Other threads' fronts do the same on their next call, or
+    /// drop it when the thread exits.
+    fn age_now(&self) {
+        // Acquire: pairs with the Release of `AgingFlag::drop`.
+        if self
+            .aging
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return; // another thread is ageing this pool right now: that is this cycle
+        }
+        let _flag = AgingFlag(&self.aging);
+        // Relaxed: the epoch orders nothing; buffers move through the class pools and Cells.
+        let now = self.epoch.fetch_add(1, Ordering::Relaxed) + 1;
+        for class in self.classes.iter() {
+            class.age();
+        }
+        if let Some(front) = self.fronts.existing() {
+            if now.wrapping_sub(front.stamp.get()) >= 2 {
+                if let Some(buf) = front.slot.take() {
+                    self.release(buf);
+                }
+            }
+        }
+    }
+
+    /// Drops a buffer the pool held (counted in the retained bytes, if capped).
+    fn release(&self, buf: Box<ByteBuffer>) {
+        if let Some(r) = &self.retained {
+            r.sub(buf.capacity());
+        }
+        drop(buf);
+    }
+}
+
+impl Ageable for Inner {
+    fn age(&self) {
+        self.age_now();
+    }
+
+    fn on_thread_exit(&self) {
+        // `existing` works here: this hook's thread-local is destroyed before `thread_local`'s
+        // id guard, as for `Pool`'s records.
+        if let Some(front) = self.fronts.existing() {
+            front.hooked.set(false);
+            if let Some(buf) = front.slot.take() {
+                self.release(buf);
+            }
+        }
+    }
+}
+
+/// Clears `Inner::aging` when a cycle ends, also by a panic.
+struct AgingFlag<'a>(&'a AtomicBool);
+
+impl Drop for AgingFlag<'_> {
+    fn drop(&mut self) {
+        // Release: the next cycle starts after this one.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// Bytes of capacity held by the class pools and the fronts, when capped.
 struct Retained {
     bytes: AtomicUsize,
     limit: usize,
@@ -230,7 +324,8 @@ impl ByteBufferPoolBuilder {
         });
         let classes = (0..self.calibration.buckets)
             .map(|_| {
-                let mut class = Pool::builder().age_policy(self.age_policy);
+                // Aged by `Inner::age_now`, on the pool's policy, together with the fronts.
+                let mut class = Pool::builder().age_policy(AgePolicy::Manual);
                 if let Some(r) = &retained {
                     // Buffers that age out leave the count as they leave the pool.
                     let r = r.clone();
@@ -245,12 +340,23 @@ impl ByteBufferPoolBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?
             .into_boxed_slice();
-        Ok(ByteBufferPool {
+        let inner = Arc::new(Inner {
             classes,
+            fronts: Fronts::new(),
+            epoch: CachePadded::new(AtomicU64::new(0)),
+            aging: AtomicBool::new(false),
+            retained,
+        });
+        if let AgePolicy::Background { interval } = self.age_policy {
+            let weak: Weak<dyn Ageable> = Arc::downgrade(&inner) as Weak<Inner>;
+            // If the janitor cannot start, the pool ages only by `age()`, as a `Pool` would.
+            let _started = register_ageing(weak, interval);
+        }
+        Ok(ByteBufferPool {
+            inner,
             nonempty: CachePadded::new(AtomicU64::new(0)),
             min_bits: self.calibration.min_size.trailing_zeros(),
             calibrator: Calibrator::new(self.calibration),
-            retained,
             misses: CachePadded::new(AtomicU64::new(0)),
             discarded: CachePadded::new(AtomicU64::new(0)),
             age_policy: self.age_policy,
@@ -397,37 +503,98 @@ impl ByteBufferPool {
         self.put_boxed(Box::new(buf), 0);
     }
 
+    /// Samples the buffer, then drops it or keeps it in this thread's front slot (moving the
+    /// buffer the slot held to its class pool).
     #[inline]
     fn put_boxed(&self, mut buf: Box<ByteBuffer>, requested: usize) {
+        let (front, counters) = self.local();
+        // Samples the size the buffer was needed at: its length, or the capacity it was asked
+        // for if larger.
+        self.calibrator
+            .record(&front.left, buf.len().max(requested));
         let cap = buf.capacity();
-        let class = self.class_of_capacity(cap);
-        // Samples the size the buffer was needed at (its length, or the capacity it was asked
-        // for if larger), and remembers the class for this thread's next `get()`.
-        self.calibrator.record(buf.len().max(requested), class);
-        if cap < (1 << self.min_bits) {
+        if !self.keeps(cap) {
             return self.discard(buf);
         }
-        // Before the first calibration (max_size 0), the largest bucket's bound is the limit:
-        // a 1 GiB buffer is never kept, whatever the calibrator has seen.
-        let max = match self.calibrator.max_size() {
-            0 => bucket_size(self.classes.len() - 1, self.min_bits),
-            max => max,
-        };
-        if cap > max {
-            return self.discard(buf);
-        }
-        if let Some(r) = &self.retained {
+        if let Some(r) = &self.inner.retained {
             if !r.try_add(cap) {
                 return self.discard(buf);
             }
         }
         buf.clear();
-        self.classes[class].put(buf);
+        Counters::bump(&counters.puts);
+        front.last_cap.set(cap);
+        let now = self.epoch();
+        let stamp = front.stamp.replace(now);
+        if let Some(older) = front.slot.replace(Some(buf)) {
+            self.unslot(older, now.wrapping_sub(stamp) >= 2);
+        }
+    }
+
+    /// Whether a returned buffer of capacity `cap` is kept: not below the smallest class, and
+    /// not above `max_size` (before the first calibration, the largest bucket's bound: a
+    /// 1 GiB buffer is never kept, whatever the calibrator has seen).
+    #[inline]
+    fn keeps(&self, cap: usize) -> bool {
+        let max = match self.calibrator.max_size() {
+            0 => bucket_size(self.inner.classes.len() - 1, self.min_bits),
+            max => max,
+        };
+        (1 << self.min_bits) <= cap && cap <= max
+    }
+
+    /// The pool's ageing epoch (`Relaxed`: see `Inner::epoch`).
+    #[inline]
+    fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Relaxed)
+    }
+
+    /// This thread's front and counters.
+    #[inline]
+    fn local(&self) -> (&Front, &Counters) {
+        self.inner.fronts.local(|| {
+            let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
+            hook_thread_exit(weak);
+        })
+    }
+
+    /// A buffer leaves a front slot without being handed out: dropped if it sat there two
+    /// ageing cycles (`stale`), else filed in its class pool.
+    #[cold]
+    #[inline(never)]
+    fn unslot(&self, buf: Box<ByteBuffer>, stale: bool) {
+        if stale {
+            return self.inner.release(buf);
+        }
+        let class = self.class_of_capacity(buf.capacity());
+        self.inner.classes[class].put(buf);
         let bit = 1u64 << class;
         // Relaxed: a hint (see `nonempty`); the read keeps the line shared in the common case.
         if self.nonempty.load(Ordering::Relaxed) & bit == 0 {
             self.nonempty.fetch_or(bit, Ordering::Relaxed);
         }
+    }
+
+    /// Takes the buffer of this thread's front slot if `fits` its capacity and it is not
+    /// stale; a buffer that does not fit goes to its class pool.
+    #[inline]
+    fn take_front(
+        &self,
+        front: &Front,
+        counters: &Counters,
+        fits: impl FnOnce(usize) -> bool,
+    ) -> Option<Box<ByteBuffer>> {
+        let buf = front.slot.take()?;
+        let stale = self.epoch().wrapping_sub(front.stamp.get()) >= 2;
+        if stale || !fits(buf.capacity()) {
+            self.unslot(buf, stale);
+            return None;
+        }
+        Counters::bump(&counters.hits);
+        if let Some(r) = &self.inner.retained {
+            r.sub(buf.capacity());
+        }
+        Some(buf)
     }
 
     /// Recomputes `default_size` and `max_size` from the samples of the window in progress,
@@ -468,9 +635,7 @@ impl ByteBufferPool {
     /// assert!(pool.get().capacity() < 1024 || pool.stats().misses == 1);
     /// ```
     pub fn age(&self) {
-        for class in self.classes.iter() {
-            class.age();
-        }
+        self.inner.age_now();
     }
 
     /// A snapshot of the calibration and the counters.
@@ -484,11 +649,10 @@ impl ByteBufferPool {
     /// assert_eq!((s.gets, s.misses, s.puts), (1, 1, 1));
     /// ```
     pub fn stats(&self) -> Stats {
-        let (mut served, mut kept) = (0, 0);
-        for class in self.classes.iter() {
+        let (mut served, kept) = self.inner.fronts.totals();
+        for class in self.inner.classes.iter() {
             let s = class.stats();
             served += s.hits + s.steals;
-            kept += s.puts;
         }
         // Relaxed: statistics.
         let misses = self.misses.load(Ordering::Relaxed);
@@ -503,10 +667,11 @@ impl ByteBufferPool {
             misses,
             discarded,
             retained_bytes: self
+                .inner
                 .retained
                 .as_ref()
                 .map(|r| r.bytes.load(Ordering::Relaxed)),
-            max_retained_bytes: self.retained.as_ref().map(|r| r.limit),
+            max_retained_bytes: self.inner.retained.as_ref().map(|r| r.limit),
             sample_every: self.calibrator.config().sample_every,
             histogram: self.calibrator.current_window(),
             last_window: self.calibrator.last_window(),
@@ -530,20 +695,35 @@ impl ByteBufferPool {
     #[inline]
     fn class_of_capacity(&self, cap: usize) -> usize {
         let log2 = (usize::BITS - 1).saturating_sub(cap.leading_zeros());
-        (log2.saturating_sub(self.min_bits) as usize).min(self.classes.len() - 1)
+        (log2.saturating_sub(self.min_bits) as usize).min(self.inner.classes.len() - 1)
     }
 
-    /// The buffer for `get()`: from the class of the last buffer this thread returned (if it
-    /// is not below the default), else from the default class, else from a larger one, else
-    /// fresh.
+    /// The buffer for `get()`: this thread's front slot if it holds one of at least
+    /// `default_size`; else from the class of the last buffer this thread returned (if it is
+    /// above the default), else from the default class, else from a larger one, else fresh.
     #[inline]
     fn take_default(&self) -> Box<ByteBuffer> {
-        // In a loop that takes and returns one buffer, the same buffer comes back, whatever
-        // size it grew to, instead of a smaller one that would regrow (LIFO, as Go's
-        // `sync.Pool` gives).
+        let (front, counters) = self.local();
+        let default_size = self.calibrator.default_size();
+        match self.take_front(front, counters, |cap| cap >= default_size) {
+            Some(buf) => buf,
+            None => self.take_default_classes(front.last_cap.get()),
+        }
+    }
+
+    /// `get()`'s search of the class pools. `last_cap`: capacity of the buffer this thread
+    /// returned last (0 if none).
+    #[cold]
+    #[inline(never)]
+    fn take_default_classes(&self, last_cap: usize) -> Box<ByteBuffer> {
+        // In a loop that takes and returns one buffer, the same buffer comes back (from the
+        // front slot), whatever size it grew to. With several in flight, the others are in
+        // the class of the last one, rather than in the default class where a smaller one
+        // would regrow.
         let default = self.calibrator.default_bucket();
-        if let Some(class) = self.calibrator.last_class().filter(|&c| c > default) {
-            if let Some(buf) = self.try_class(class) {
+        let last = self.class_of_capacity(last_cap);
+        if last_cap > 0 && last > default {
+            if let Some(buf) = self.try_class(last) {
                 return buf;
             }
         }
@@ -551,16 +731,18 @@ impl ByteBufferPool {
             Some(buf) => buf,
             None => self.take_slow(
                 default,
-                self.classes.len() - 1,
+                self.inner.classes.len() - 1,
                 bucket_size(default, self.min_bits),
             ),
         }
     }
 
-    /// The buffer for `get_with_capacity(capacity)`.
+    /// The buffer for `get_with_capacity(capacity)`: the front slot's if it has room and is
+    /// less than 4× the class bound (the class pools' rule: `capacity`'s class or the next);
+    /// else from those two classes; else fresh.
     #[inline]
     fn take_capacity(&self, capacity: usize) -> Box<ByteBuffer> {
-        let n = self.classes.len();
+        let n = self.inner.classes.len();
         let class = bucket_index(capacity, self.min_bits, n);
         let bound = bucket_size(class, self.min_bits);
         if capacity > bound {
@@ -568,6 +750,12 @@ impl ByteBufferPool {
             // drops it, by `max_size`.
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Box::new(ByteBuffer::with_capacity(capacity));
+        }
+        let (front, counters) = self.local();
+        let last_class = class == n - 1;
+        let fits = |cap: usize| cap >= capacity && (last_class || cap / 2 < bound);
+        if let Some(buf) = self.take_front(front, counters, fits) {
+            return buf;
         }
         match self.try_class(class) {
             Some(buf) => buf,
@@ -577,8 +765,8 @@ impl ByteBufferPool {
 
     #[inline]
     fn try_class(&self, class: usize) -> Option<Box<ByteBuffer>> {
-        let buf = self.classes[class].try_get()?;
-        if let Some(r) = &self.retained {
+        let buf = self.inner.classes[class].try_get()?;
+        if let Some(r) = &self.inner.retained {
             r.sub(buf.capacity());
         }
         Some(buf)
@@ -623,7 +811,7 @@ impl fmt::Debug for ByteBufferPool {
         f.debug_struct("ByteBufferPool")
             .field("default_size", &self.calibrator.default_size())
             .field("max_size", &self.calibrator.max_size())
-            .field("classes", &self.classes.len())
+            .field("classes", &self.inner.classes.len())
             .field("age_policy", &self.age_policy)
             .finish_non_exhaustive()
     }

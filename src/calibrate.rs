@@ -3,9 +3,9 @@
 //!
 //! Go's `bytebufferpool` increments a shared counter on every `Put`. Here a put is *sampled*
 //! with probability `1 / S`: each thread counts down a geometric gap drawn from a thread-local
-//! RNG, so only about one put in `S` touches a shared, cache-padded counter. Geometric gaps are
-//! memoryless, so a periodic workload cannot alias with them, and restarting a countdown (when
-//! a thread switches between pools) does not bias the sample.
+//! RNG (one countdown per thread and pool, kept by the pool), so only about one put in `S`
+//! touches a shared, cache-padded counter. Geometric gaps are memoryless, so a periodic
+//! workload cannot alias with them, and starting a countdown afresh does not bias the sample.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -14,7 +14,7 @@ use crossbeam_utils::CachePadded;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, StaticAtomicUsize};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// How [`CalibrationConfig`] picks `default_size`, the capacity of fresh buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,22 +271,13 @@ pub(crate) fn decide(
 }
 
 thread_local! {
-    /// (calibrator id, puts left until and including the next sample, class of the buffer
-    /// returned last) of the pool this thread last returned a buffer to. One entry: a thread
-    /// that alternates pools restarts the countdown with a fresh gap, which the geometric
-    /// distribution's memorylessness allows. `const` and without drop glue: plain loads.
-    static COUNTDOWN: Cell<(usize, u32, u32)> = const { Cell::new((usize::MAX, 0, 0)) };
     /// The sampling RNG of this thread, seeded on first use (by the seed of the calibrator
     /// that first needs it, if it has one).
     static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
 }
 
-/// Ids for the countdown cache. `usize::MAX` is never handed out.
-static NEXT_ID: StaticAtomicUsize = StaticAtomicUsize::new(0);
-
 /// The live calibrator of one `ByteBufferPool`.
 pub(crate) struct Calibrator {
-    id: usize,
     cfg: CalibrationConfig,
     min_bits: u32,
     /// Sampled counts of the current window, one cache line each. Incremented with `Relaxed`
@@ -343,7 +334,6 @@ impl Calibrator {
     /// `cfg` must be valid (`problems()` empty).
     pub(crate) fn new(cfg: CalibrationConfig) -> Self {
         Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             min_bits: cfg.min_size.trailing_zeros(),
             counts: (0..cfg.buckets)
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
@@ -392,67 +382,49 @@ impl Calibrator {
         self.calibrations.load(Ordering::Relaxed)
     }
 
-    /// Records the length of a returned buffer if this put is sampled, and remembers `class`
-    /// as this thread's last one (see [`last_class`](Self::last_class)): one thread-local
-    /// access for both.
+    /// Counts one put down on `left`, the caller's countdown for this calibrator (puts left
+    /// until and including the next sample; 0 before the first put), and records `len` if this
+    /// put is the sample. Each thread keeps its own countdown per pool, so the only shared
+    /// write is the sample's.
     ///
     /// A size of 0 is never recorded: a buffer taken with `get()` and returned unused says
     /// nothing about the sizes of bodies (Go counts it in the smallest bucket, which drags the
     /// decided sizes down when, say, a burst of buffers is taken and returned unused). The pool
     /// passes the larger of the length and the capacity asked of `get_with_capacity`.
     #[inline]
-    pub(crate) fn record(&self, len: usize, class: usize) {
-        if self.should_sample(class as u32) && len > 0 {
-            self.record_sample(len);
+    pub(crate) fn record(&self, left: &Cell<u32>, len: usize) {
+        let n = left.get();
+        if n > 1 {
+            left.set(n - 1);
+        } else {
+            self.restart_countdown(left, n == 1, len);
         }
     }
 
-    /// The class this thread last passed to `record` for this calibrator's pool.
-    #[inline]
-    pub(crate) fn last_class(&self) -> Option<usize> {
-        COUNTDOWN
-            .try_with(Cell::get)
-            .ok()
-            .filter(|&(id, ..)| id == self.id)
-            .map(|(.., class)| class as usize)
-    }
-
-    #[inline]
-    fn should_sample(&self, class: u32) -> bool {
-        COUNTDOWN
-            .try_with(|c| {
-                let (id, left, _) = c.get();
-                if id == self.id && left > 1 {
-                    c.set((id, left - 1, class));
-                    false
-                } else {
-                    self.restart_countdown(c, id == self.id, class)
-                }
-            })
-            // The thread is tearing down its thread-locals: sample, and keep going.
-            .unwrap_or(true)
-    }
-
-    /// The countdown ran out (`same`), or belongs to another pool: draw a new gap.
+    /// The countdown ran out (`due`: this put is the sample) or has not started: sample if due
+    /// (or if a fresh gap says so) and draw the next gap. A fresh start draws a gap rather
+    /// than sampling at once, which the geometric distribution's memorylessness allows.
     #[cold]
     #[inline(never)]
-    fn restart_countdown(&self, c: &Cell<(usize, u32, u32)>, same: bool, class: u32) -> bool {
-        if self.cfg.sample_every == 1 {
-            c.set((self.id, 1, class));
-            return true;
-        }
-        let gap = if same { 1 } else { self.draw_gap() };
-        if gap == 1 {
-            c.set((self.id, self.draw_gap(), class));
-            true
-        } else {
-            c.set((self.id, gap - 1, class));
-            false
+    fn restart_countdown(&self, left: &Cell<u32>, due: bool, len: usize) {
+        let due = due || self.cfg.sample_every == 1 || {
+            let gap = self.draw_gap();
+            left.set(gap - 1);
+            gap == 1
+        };
+        if due {
+            left.set(self.draw_gap());
+            if len > 0 {
+                self.record_sample(len);
+            }
         }
     }
 
     /// A geometric gap with mean `S`: `1 + floor(ln U / ln(1 - 1/S))`, `U` uniform in (0, 1].
     fn draw_gap(&self) -> u32 {
+        if self.cfg.sample_every == 1 {
+            return 1;
+        }
         let u = RNG
             .try_with(|rng| {
                 let mut rng = rng.borrow_mut();
@@ -463,12 +435,10 @@ impl Calibrator {
                 1.0 - rng.random::<f64>() // (0, 1]
             })
             .unwrap_or(0.5);
-        let gap = 1.0 + (u.ln() * self.inv_ln_miss).floor();
-        if gap.is_finite() && gap >= 1.0 {
-            gap.min(f64::from(u32::MAX)) as u32
-        } else {
-            1
-        }
+        // `ln u * inv_ln_miss` is >= 0 (both factors are <= 0), so truncating is `floor`; the
+        // cast saturates (and maps NaN to 0), and it spares a call of libm's `floor`.
+        let below = (u.ln() * self.inv_ln_miss) as u32;
+        below.saturating_add(1)
     }
 
     #[cold]
@@ -795,12 +765,13 @@ mod tests {
     )]
     fn go_trigger_on_42001st_put() {
         let cal = Calibrator::new(CalibrationConfig::go());
+        let left = Cell::new(0);
         for _ in 0..42_000 {
-            cal.record(1000, 0);
+            cal.record(&left, 1000);
         }
         assert_eq!(cal.calibrations(), 0);
         assert_eq!(cal.max_size(), 0, "no limit before the first calibration");
-        cal.record(1000, 0);
+        cal.record(&left, 1000);
         assert_eq!(cal.calibrations(), 1);
         assert_eq!((cal.default_size(), cal.max_size()), (1024, 1024));
     }
@@ -818,8 +789,9 @@ mod tests {
             ..Default::default()
         });
         let puts = 160_000;
+        let left = Cell::new(0);
         for _ in 0..puts {
-            cal.record(100, 0);
+            cal.record(&left, 100);
         }
         let samples: u64 = cal.current_window().iter().map(|&(_, c)| c).sum();
         // Expected 10,000; a binomial's standard deviation here is ~97.
@@ -856,9 +828,10 @@ mod tests {
             })
         };
         let (a, b) = (mk(8), mk(32));
+        let (left_a, left_b) = (Cell::new(0), Cell::new(0));
         for _ in 0..64_000 {
-            a.record(10, 0);
-            b.record(10, 0);
+            a.record(&left_a, 10);
+            b.record(&left_b, 10);
         }
         let total = |c: &Calibrator| c.current_window().iter().map(|&(_, n)| n).sum::<u64>();
         assert!((7_400..=8_600).contains(&total(&a)), "{}", total(&a));
@@ -883,7 +856,7 @@ mod tests {
             cal.calibrate_with(|_, _, _| panic!("decision failed"));
         }));
         assert!(r.is_err());
-        cal.record(1, 0); // window goes on
+        cal.record(&Cell::new(0), 1); // window goes on
         assert!(cal.calibrate(), "the flag was released");
     }
 

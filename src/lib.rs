@@ -95,7 +95,9 @@
 //! losing one fails; thread churn; panicking constructors and drops; a loom model of the ageing
 //! protocol; Miri; ThreadSanitizer; cargo-fuzz targets for `ByteBuffer` and for the pools; a
 //! soak test with RSS tracking; and a test that no safe API shows a previous user's bytes. The
-//! pools have no `unsafe` code (one forwarding impl behind feature `bytes` has). See `docs/`
+//! crate has two `unsafe` blocks, each with its argument written out and tested under Miri: the
+//! pointer cache through which a thread reaches its `ByteBufferPool` front (worth 1.3 ns of a
+//! 6.6 ns get/put), and one forwarding impl behind feature `bytes`. See `docs/`
 //! in the repository: `DESIGN.md`, `CALIBRATION.md`, `BENCHMARKS.md`, `RELIABILITY.md`,
 //! `TESTING.md`.
 

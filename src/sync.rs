@@ -15,5 +15,5 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering
 pub(crate) use std::sync::{Arc, Mutex, Weak};
 
 /// For `static`s, which loom's atomics cannot initialise: always std's. Such statics (ids
-/// handed out once per pool) are outside the loom model.
-pub(crate) use std::sync::atomic::AtomicUsize as StaticAtomicUsize;
+/// handed out once per pool, never repeated within a process) are outside the loom model.
+pub(crate) use std::sync::atomic::AtomicU64 as StaticAtomicU64;

@@ -646,6 +646,160 @@ fn aged_out_buffers_leave_the_retained_count() {
     );
 }
 
+// ---- the per-thread front ---------------------------------------------------------------------
+
+fn counted_pool() -> Arc<ByteBufferPool> {
+    Arc::new(
+        ByteBufferPool::builder()
+            .age_policy(AgePolicy::Manual)
+            .max_retained_bytes(usize::MAX) // only to count the bytes the pool holds
+            .build()
+            .unwrap(),
+    )
+}
+
+/// The buffer a thread returned last waits in its front slot; when the thread exits, the slot
+/// is emptied and the buffer dropped, not stranded.
+#[test]
+fn a_thread_s_front_buffer_is_dropped_when_it_exits() {
+    let pool = counted_pool();
+    let p = pool.clone();
+    thread::spawn(move || {
+        drop(p.get_with_capacity(4096));
+        assert_eq!(
+            p.stats().retained_bytes,
+            Some(4096),
+            "kept in this thread's front"
+        );
+    })
+    .join()
+    .unwrap();
+    let s = pool.stats();
+    assert_eq!(s.retained_bytes, Some(0), "dropped at thread exit");
+    assert_eq!((s.puts, s.discarded), (1, 0));
+}
+
+/// Another thread cannot touch a front, so an idle thread's slot ages when the thread next uses
+/// the pool: a buffer that sat there for two cycles is dropped instead of handed out.
+#[test]
+fn an_idle_front_buffer_ages_out_on_the_owner_s_next_call() {
+    let pool = counted_pool();
+    let (to_owner, owner_rx) = std::sync::mpsc::channel::<()>();
+    let (to_main, main_rx) = std::sync::mpsc::channel::<()>();
+    let p = pool.clone();
+    let owner = thread::spawn(move || {
+        drop(p.get_with_capacity(4096));
+        to_main.send(()).unwrap();
+        owner_rx.recv().unwrap(); // two cycles pass meanwhile
+        let b = p.get_with_capacity(4096);
+        let s = p.stats();
+        assert_eq!(
+            s.retained_bytes,
+            Some(0),
+            "the stale buffer was dropped: {s:?}"
+        );
+        assert_eq!(s.misses, 2, "and not handed out: {s:?}");
+        drop(b);
+    });
+    main_rx.recv().unwrap();
+    pool.age();
+    assert_eq!(
+        pool.stats().retained_bytes,
+        Some(4096),
+        "one cycle: still held"
+    );
+    pool.age();
+    to_owner.send(()).unwrap();
+    owner.join().unwrap();
+    assert_eq!(pool.stats().retained_bytes, Some(0));
+}
+
+/// One cycle is not enough: a buffer idle for one cycle is still reused.
+#[test]
+fn a_front_buffer_survives_one_cycle() {
+    let pool = counted_pool();
+    let ptr = {
+        let b = pool.get();
+        b.as_ptr()
+    };
+    pool.age();
+    assert_eq!(pool.get().as_ptr(), ptr);
+    assert_eq!(pool.stats().hits, 1);
+}
+
+/// One thread using two pools in turn: each pool's buffers, counters and sampling stay its own
+/// (the thread-local cache holds one pool at a time and is refilled on every switch).
+#[test]
+fn pools_used_in_turn_by_one_thread_keep_apart() {
+    let (a, b) = (pool_with(every_put()), pool_with(every_put()));
+    for i in 0..100 {
+        let mut x = a.get();
+        x.resize(100, 1);
+        let mut y = b.get();
+        y.resize(50_000, 2);
+        assert!(x.capacity() < 50_000, "a's buffer came from b");
+        if i > 0 {
+            assert_eq!(y.capacity(), 65_536, "b's grown buffer came back");
+        }
+    }
+    for (pool, len) in [(&a, 100), (&b, 50_000)] {
+        let s = pool.stats();
+        assert_eq!((s.gets, s.hits, s.misses, s.puts), (100, 99, 1, 100));
+        let sampled: u64 = s.histogram.iter().map(|&(_, n)| n).sum();
+        assert_eq!(sampled, 100);
+        let bucket = s
+            .histogram
+            .iter()
+            .find(|&&(bound, _)| bound >= len)
+            .unwrap();
+        assert_eq!(bucket.1, 100, "every sample of this pool is its own length");
+    }
+}
+
+/// Pools created and dropped in a row (likely at the same address) never reach each other's
+/// per-thread state: each starts empty.
+#[test]
+fn a_new_pool_starts_empty_after_another_is_dropped() {
+    for _ in 0..3 {
+        let pool = pool_with(every_put());
+        assert!(pool.get().is_empty());
+        drop(pool.get());
+        let s = pool.stats();
+        assert_eq!((s.gets, s.hits, s.misses, s.puts), (2, 1, 1, 2));
+    }
+}
+
+/// A thread-local destructor that runs while the thread's thread-locals are torn down may
+/// still use a pool.
+#[test]
+fn a_thread_local_destructor_may_use_the_pool() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static POOL: std::sync::LazyLock<ByteBufferPool> =
+        std::sync::LazyLock::new(|| pool_with(every_put()));
+    static DONE: AtomicU64 = AtomicU64::new(0);
+    struct UsesPoolOnDrop;
+    impl Drop for UsesPoolOnDrop {
+        fn drop(&mut self) {
+            let mut b = POOL.get();
+            b.extend_from_slice(b"late");
+            drop(b);
+            DONE.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    thread_local! {
+        static LATE: UsesPoolOnDrop = const { UsesPoolOnDrop };
+    }
+    thread::spawn(|| {
+        drop(POOL.get()); // the pool's per-thread state first
+        LATE.with(|_| ()); // then this destructor, which runs before that state is torn down
+    })
+    .join()
+    .unwrap();
+    assert_eq!(DONE.load(Ordering::SeqCst), 1);
+    let s = POOL.stats();
+    assert_eq!((s.gets, s.puts), (2, 2));
+}
+
 // ---- guards, stats, errors, bounds -----------------------------------------------------------
 
 #[test]

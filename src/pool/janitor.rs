@@ -16,7 +16,7 @@ use once_cell::sync::OnceCell;
 use crate::sync::{Arc, Mutex, Weak};
 
 /// What the janitor and the exit hooks need of a pool, whatever its item type.
-pub(super) trait Ageable: Send + Sync {
+pub(crate) trait Ageable: Send + Sync {
     /// One ageing cycle.
     fn age(&self);
     /// The calling thread is exiting: make its private object reachable by others.
@@ -34,7 +34,7 @@ static JANITOR: OnceCell<Option<Thread>> = OnceCell::new();
 
 /// Puts `pool` on the janitor's list. Returns `false` if the janitor thread could not be
 /// started (the pool then ages only when `age()` is called).
-pub(super) fn register(pool: Weak<dyn Ageable>, interval: Duration) -> bool {
+pub(crate) fn register(pool: Weak<dyn Ageable>, interval: Duration) -> bool {
     let due = Instant::now() + interval;
     lock_entries().push(Entry {
         pool,
@@ -114,7 +114,7 @@ impl Drop for ExitHooks {
 
 /// Asks to be told when the calling thread exits. Cold: once per thread per pool. Does nothing
 /// if the thread is already tearing its thread-locals down.
-pub(super) fn hook_thread_exit(pool: Weak<dyn Ageable>) {
+pub(crate) fn hook_thread_exit(pool: Weak<dyn Ageable>) {
     let _ = EXIT_HOOKS.try_with(|hooks| {
         let mut hooks = hooks.0.borrow_mut();
         hooks.retain(|p| p.strong_count() > 0);

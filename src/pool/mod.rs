@@ -14,7 +14,7 @@ use crossbeam_utils::CachePadded;
 use thread_local::ThreadLocal;
 
 use self::epoch::{Expired, expired, slot};
-use self::janitor::Ageable;
+pub(crate) use self::janitor::{Ageable, hook_thread_exit, register as register_ageing};
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
 
@@ -267,7 +267,7 @@ impl<T: Send + 'static> PoolBuilder<T> {
             policy: self.age_policy,
         });
         if let AgePolicy::Background { interval } = self.age_policy {
-            let started = janitor::register(shared.weak(), interval);
+            let started = register_ageing(shared.weak(), interval);
             // Relaxed: statistics.
             shared.background.store(started, Ordering::Relaxed);
         }
@@ -377,7 +377,7 @@ impl<T: Send + 'static> Shared<T> {
             // Same thread id, so the two maps stay paired. A value already there can only
             // come from a `Local` whose construction failed; it holds nothing.
             self.remotes.get_or(|| local.remote.clone());
-            janitor::hook_thread_exit(self.weak());
+            hook_thread_exit(self.weak());
             CachePadded::new(local)
         })
     }
@@ -390,7 +390,7 @@ impl<T: Send + 'static> Shared<T> {
         let mut seen = local.seen.get();
         if seen == ORPHANED {
             // A new thread inherited the record of one that exited.
-            janitor::hook_thread_exit(self.weak());
+            hook_thread_exit(self.weak());
             // Acquire: pairs with the Release store of the thread that exited.
             seen = local.remote.cur.load(Ordering::Acquire);
         }
