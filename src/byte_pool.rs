@@ -11,7 +11,7 @@ use std::ops::{Deref, DerefMut};
 
 use crossbeam_utils::CachePadded;
 
-use self::front::{Counters, Front, Fronts};
+use self::front::{Fronts, Local};
 use crate::buffer::{ByteBuffer, FormatError};
 use crate::calibrate::{CalibrationConfig, Calibrator, bucket_index, bucket_size};
 use crate::pool::{AgePolicy, Ageable, Pool, hook_thread_exit, register_ageing};
@@ -89,12 +89,12 @@ use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
 pub struct ByteBufferPool {
     /// What the janitor and the thread-exit hooks reach too.
     inner: Arc<Inner>,
-    /// Bit `i` set: class `i` probably has buffers. A hint for `get`'s search of larger
-    /// classes: set by `put`, cleared by a `get` that found the class empty. `Relaxed`: a
-    /// stale bit only costs a probe or a missed reuse.
-    nonempty: CachePadded<AtomicU64>,
     calibrator: Calibrator,
+    /// The smallest class's bound (`1 << min_bits`): smaller buffers are not kept.
+    min_size: usize,
     min_bits: u32,
+    /// The same as `inner.retained`, one pointer nearer for the hot path.
+    retained: Option<Arc<Retained>>,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
@@ -110,9 +110,14 @@ struct Inner {
     /// Each thread's slot for the buffer it returned last, its sampling countdown and its
     /// counters.
     fronts: Fronts,
-    /// Ageing cycles so far: stamps what a front slot holds. Written under `aging`; read
-    /// `Relaxed` on every get and put (it only decides whether a slot's buffer is stale).
-    epoch: CachePadded<AtomicU64>,
+    /// Bit `i` set: class `i` probably has buffers. A hint for `get`'s search of larger
+    /// classes: set when a buffer is filed, cleared by a `get` that found the class empty.
+    /// `Relaxed`: a stale bit only costs a probe or a missed reuse.
+    nonempty: CachePadded<AtomicU64>,
+    min_bits: u32,
+    /// Ageing cycles so far. Written under `aging`; read `Relaxed` by a thread catching up
+    /// with a cycle (it only decides what happens to a front's buffer).
+    epoch: AtomicU64,
     /// Single-flight flag of `age_now`.
     aging: AtomicBool,
     retained: Option<Arc<Retained>>,
@@ -134,16 +139,57 @@ impl Inner {
         let _flag = AgingFlag(&self.aging);
         // Relaxed: the epoch orders nothing; buffers move through the class pools and Cells.
         let now = self.epoch.fetch_add(1, Ordering::Relaxed) + 1;
+        self.fronts.renew_key();
+        // The caller's own front first: its buffer then ages in its class pool from this
+        // cycle on, so two `age()` calls drop it (Go's TestPoolRelease).
+        if let Some(local) = self.fronts.existing() {
+            self.catch_up(local, now);
+        }
         for class in self.classes.iter() {
             class.age();
         }
-        if let Some(front) = self.fronts.existing() {
-            if now.wrapping_sub(front.stamp.get()) >= 2 {
-                if let Some(buf) = front.slot.take() {
-                    self.release(buf);
-                }
+    }
+
+    /// A thread's first call after one or more ageing cycles (or its first call at all): the
+    /// buffer its front slot holds joins its class pool, where it ages with the others, or is
+    /// dropped if the thread slept through two cycles (it was put two or more cycles ago).
+    fn catch_up(&self, local: Local<'_>, now: u64) {
+        let seen = local.front.seen.replace(now);
+        if seen == now {
+            return;
+        }
+        if let Some(buf) = local.take() {
+            local.evicted();
+            if now.wrapping_sub(seen) >= 2 {
+                self.release(buf);
+            } else {
+                self.file(buf);
             }
         }
+    }
+
+    /// Files a buffer under the largest class its capacity fills.
+    fn file(&self, buf: Box<ByteBuffer>) {
+        let class = self.class_of_capacity(buf.capacity());
+        self.classes[class].put(buf);
+        self.mark(class);
+    }
+
+    /// Sets `class`'s bit in the non-empty hint.
+    fn mark(&self, class: usize) {
+        let bit = 1u64 << class;
+        // Relaxed: a hint (see `nonempty`); the read keeps the line shared in the common case.
+        if self.nonempty.load(Ordering::Relaxed) & bit == 0 {
+            self.nonempty.fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+
+    /// The class a buffer of capacity `cap` fills: the largest with `bound(class) <= cap`, so
+    /// `cap < 2 * bound(class)` except in the last class; 0 below the smallest bound.
+    #[inline]
+    fn class_of_capacity(&self, cap: usize) -> usize {
+        let log2 = (usize::BITS - 1).saturating_sub(cap.leading_zeros());
+        (log2.saturating_sub(self.min_bits) as usize).min(self.classes.len() - 1)
     }
 
     /// Drops a buffer the pool held (counted in the retained bytes, if capped).
@@ -163,10 +209,15 @@ impl Ageable for Inner {
     fn on_thread_exit(&self) {
         // `existing` works here: this hook's thread-local is destroyed before `thread_local`'s
         // id guard, as for `Pool`'s records.
-        if let Some(front) = self.fronts.existing() {
-            front.hooked.set(false);
-            if let Some(buf) = front.slot.take() {
-                self.release(buf);
+        if let Some(local) = self.fronts.existing() {
+            local.front.hooked.set(false);
+            if let Some(buf) = local.take() {
+                local.evicted();
+                // Onto the class pool's deque, not its private slot: other threads can steal
+                // it, and ageing drops it if nobody does.
+                let class = self.class_of_capacity(buf.capacity());
+                self.classes[class].put_stealable(buf);
+                self.mark(class);
             }
         }
     }
@@ -340,12 +391,15 @@ impl ByteBufferPoolBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?
             .into_boxed_slice();
+        let min_bits = self.calibration.min_size.trailing_zeros();
         let inner = Arc::new(Inner {
             classes,
             fronts: Fronts::new(),
-            epoch: CachePadded::new(AtomicU64::new(0)),
+            nonempty: CachePadded::new(AtomicU64::new(0)),
+            min_bits,
+            epoch: AtomicU64::new(0),
             aging: AtomicBool::new(false),
-            retained,
+            retained: retained.clone(),
         });
         if let AgePolicy::Background { interval } = self.age_policy {
             let weak: Weak<dyn Ageable> = Arc::downgrade(&inner) as Weak<Inner>;
@@ -354,8 +408,9 @@ impl ByteBufferPoolBuilder {
         }
         Ok(ByteBufferPool {
             inner,
-            nonempty: CachePadded::new(AtomicU64::new(0)),
-            min_bits: self.calibration.min_size.trailing_zeros(),
+            min_size: self.calibration.min_size,
+            min_bits,
+            retained,
             calibrator: Calibrator::new(self.calibration),
             misses: CachePadded::new(AtomicU64::new(0)),
             discarded: CachePadded::new(AtomicU64::new(0)),
@@ -507,91 +562,71 @@ impl ByteBufferPool {
     /// buffer the slot held to its class pool).
     #[inline]
     fn put_boxed(&self, mut buf: Box<ByteBuffer>, requested: usize) {
-        let (front, counters) = self.local();
+        let local = self.local();
         // Samples the size the buffer was needed at: its length, or the capacity it was asked
-        // for if larger.
+        // for if larger. The countdown also counts the put.
         self.calibrator
-            .record(&front.left, buf.len().max(requested));
+            .record(&local.counters.countdown, buf.len().max(requested));
         let cap = buf.capacity();
-        if !self.keeps(cap) {
+        // Not below the smallest class, not above `max_size` (see `Calibrator::keep_limit`).
+        if cap < self.min_size || cap > self.calibrator.keep_limit() {
             return self.discard(buf);
         }
-        if let Some(r) = &self.inner.retained {
+        if let Some(r) = &self.retained {
             if !r.try_add(cap) {
                 return self.discard(buf);
             }
         }
         buf.clear();
-        Counters::bump(&counters.puts);
-        front.last_cap.set(cap);
-        let now = self.epoch();
-        let stamp = front.stamp.replace(now);
-        if let Some(older) = front.slot.replace(Some(buf)) {
-            self.unslot(older, now.wrapping_sub(stamp) >= 2);
+        local.front.last_cap.set(cap);
+        if let Some(older) = local.fill(buf) {
+            self.unslot(local, older);
         }
-    }
-
-    /// Whether a returned buffer of capacity `cap` is kept: not below the smallest class, and
-    /// not above `max_size` (before the first calibration, the largest bucket's bound: a
-    /// 1 GiB buffer is never kept, whatever the calibrator has seen).
-    #[inline]
-    fn keeps(&self, cap: usize) -> bool {
-        let max = match self.calibrator.max_size() {
-            0 => bucket_size(self.inner.classes.len() - 1, self.min_bits),
-            max => max,
-        };
-        (1 << self.min_bits) <= cap && cap <= max
-    }
-
-    /// The pool's ageing epoch (`Relaxed`: see `Inner::epoch`).
-    #[inline]
-    fn epoch(&self) -> u64 {
-        self.inner.epoch.load(Ordering::Relaxed)
     }
 
     /// This thread's front and counters.
     #[inline]
-    fn local(&self) -> (&Front, &Counters) {
-        self.inner.fronts.local(|| {
-            let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
-            hook_thread_exit(weak);
-        })
+    fn local(&self) -> Local<'_> {
+        self.inner.fronts.local(|local| self.catch_up(local))
     }
 
-    /// A buffer leaves a front slot without being handed out: dropped if it sat there two
-    /// ageing cycles (`stale`), else filed in its class pool.
+    /// The slow path of [`local`](Self::local): hooks the thread's exit on its first call, and
+    /// catches up with the ageing cycles since its last one.
     #[cold]
     #[inline(never)]
-    fn unslot(&self, buf: Box<ByteBuffer>, stale: bool) {
-        if stale {
-            return self.inner.release(buf);
+    fn catch_up(&self, local: Local<'_>) {
+        if !local.front.hooked.get() {
+            local.front.hooked.set(true);
+            let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
+            hook_thread_exit(weak);
         }
-        let class = self.class_of_capacity(buf.capacity());
-        self.inner.classes[class].put(buf);
-        let bit = 1u64 << class;
-        // Relaxed: a hint (see `nonempty`); the read keeps the line shared in the common case.
-        if self.nonempty.load(Ordering::Relaxed) & bit == 0 {
-            self.nonempty.fetch_or(bit, Ordering::Relaxed);
-        }
+        // Relaxed: see `Inner::epoch`.
+        self.inner
+            .catch_up(local, self.inner.epoch.load(Ordering::Relaxed));
     }
 
-    /// Takes the buffer of this thread's front slot if `fits` its capacity and it is not
-    /// stale; a buffer that does not fit goes to its class pool.
+    /// A buffer leaves a front slot without being handed out: filed in its class pool.
+    #[cold]
+    #[inline(never)]
+    fn unslot(&self, local: Local<'_>, buf: Box<ByteBuffer>) {
+        local.evicted();
+        self.inner.file(buf);
+    }
+
+    /// Takes the buffer of this thread's front slot if `fits` its capacity; a buffer that
+    /// does not fit goes to its class pool.
     #[inline]
     fn take_front(
         &self,
-        front: &Front,
-        counters: &Counters,
+        local: Local<'_>,
         fits: impl FnOnce(usize) -> bool,
     ) -> Option<Box<ByteBuffer>> {
-        let buf = front.slot.take()?;
-        let stale = self.epoch().wrapping_sub(front.stamp.get()) >= 2;
-        if stale || !fits(buf.capacity()) {
-            self.unslot(buf, stale);
+        let buf = local.take()?;
+        if !fits(buf.capacity()) {
+            self.unslot(local, buf);
             return None;
         }
-        Counters::bump(&counters.hits);
-        if let Some(r) = &self.inner.retained {
+        if let Some(r) = &self.retained {
             r.sub(buf.capacity());
         }
         Some(buf)
@@ -649,20 +684,26 @@ impl ByteBufferPool {
     /// assert_eq!((s.gets, s.misses, s.puts), (1, 1, 1));
     /// ```
     pub fn stats(&self) -> Stats {
-        let (mut served, kept) = self.inner.fronts.totals();
+        // Relaxed: statistics.
+        let misses = self.misses.load(Ordering::Relaxed);
+        let discarded = self.discarded.load(Ordering::Relaxed);
+        let (puts, evicted, occupied) = self.inner.fronts.totals();
+        // Every kept put enters a front slot, and leaves it by a get, by eviction, or not yet
+        // (see `front::Counters`). Saturating: a snapshot under load may mix moments.
+        let mut served = puts
+            .saturating_sub(discarded)
+            .saturating_sub(evicted)
+            .saturating_sub(occupied);
         for class in self.inner.classes.iter() {
             let s = class.stats();
             served += s.hits + s.steals;
         }
-        // Relaxed: statistics.
-        let misses = self.misses.load(Ordering::Relaxed);
-        let discarded = self.discarded.load(Ordering::Relaxed);
         Stats {
             default_size: self.calibrator.default_size(),
             max_size: self.calibrator.max_size(),
             calibrations: self.calibrator.calibrations(),
             gets: served + misses,
-            puts: kept + discarded,
+            puts,
             hits: served,
             misses,
             discarded,
@@ -690,24 +731,16 @@ impl ByteBufferPool {
         self.calibrator.config()
     }
 
-    /// The class a buffer of capacity `cap` fills: the largest with `bound(class) <= cap`, so
-    /// `cap < 2 * bound(class)` except in the last class; 0 below the smallest bound.
-    #[inline]
-    fn class_of_capacity(&self, cap: usize) -> usize {
-        let log2 = (usize::BITS - 1).saturating_sub(cap.leading_zeros());
-        (log2.saturating_sub(self.min_bits) as usize).min(self.inner.classes.len() - 1)
-    }
-
     /// The buffer for `get()`: this thread's front slot if it holds one of at least
     /// `default_size`; else from the class of the last buffer this thread returned (if it is
     /// above the default), else from the default class, else from a larger one, else fresh.
     #[inline]
     fn take_default(&self) -> Box<ByteBuffer> {
-        let (front, counters) = self.local();
+        let local = self.local();
         let default_size = self.calibrator.default_size();
-        match self.take_front(front, counters, |cap| cap >= default_size) {
+        match self.take_front(local, |cap| cap >= default_size) {
             Some(buf) => buf,
-            None => self.take_default_classes(front.last_cap.get()),
+            None => self.take_default_classes(local.front.last_cap.get()),
         }
     }
 
@@ -721,7 +754,7 @@ impl ByteBufferPool {
         // the class of the last one, rather than in the default class where a smaller one
         // would regrow.
         let default = self.calibrator.default_bucket();
-        let last = self.class_of_capacity(last_cap);
+        let last = self.inner.class_of_capacity(last_cap);
         if last_cap > 0 && last > default {
             if let Some(buf) = self.try_class(last) {
                 return buf;
@@ -751,10 +784,10 @@ impl ByteBufferPool {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Box::new(ByteBuffer::with_capacity(capacity));
         }
-        let (front, counters) = self.local();
+        let local = self.local();
         let last_class = class == n - 1;
         let fits = |cap: usize| cap >= capacity && (last_class || cap / 2 < bound);
-        if let Some(buf) = self.take_front(front, counters, fits) {
+        if let Some(buf) = self.take_front(local, fits) {
             return buf;
         }
         match self.try_class(class) {
@@ -766,7 +799,7 @@ impl ByteBufferPool {
     #[inline]
     fn try_class(&self, class: usize) -> Option<Box<ByteBuffer>> {
         let buf = self.inner.classes[class].try_get()?;
-        if let Some(r) = &self.inner.retained {
+        if let Some(r) = &self.retained {
             r.sub(buf.capacity());
         }
         Some(buf)
@@ -778,20 +811,24 @@ impl ByteBufferPool {
     #[inline(never)]
     fn take_slow(&self, first: usize, last: usize, fresh: usize) -> Box<ByteBuffer> {
         // Relaxed: a hint.
-        self.nonempty.fetch_and(!(1u64 << first), Ordering::Relaxed);
+        self.inner
+            .nonempty
+            .fetch_and(!(1u64 << first), Ordering::Relaxed);
         let above = !0u64 << (first + 1);
         let upto = if last >= 63 {
             !0
         } else {
             (1u64 << (last + 1)) - 1
         };
-        let mut candidates = self.nonempty.load(Ordering::Relaxed) & above & upto;
+        let mut candidates = self.inner.nonempty.load(Ordering::Relaxed) & above & upto;
         while candidates != 0 {
             let class = candidates.trailing_zeros() as usize;
             if let Some(buf) = self.try_class(class) {
                 return buf;
             }
-            self.nonempty.fetch_and(!(1u64 << class), Ordering::Relaxed);
+            self.inner
+                .nonempty
+                .fetch_and(!(1u64 << class), Ordering::Relaxed);
             candidates &= candidates - 1;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);

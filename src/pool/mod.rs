@@ -373,7 +373,11 @@ impl<T: Send + 'static> Shared<T> {
             // Relaxed: the epoch only steers; the first operation re-checks it.
             let epoch = self.epoch.load(Ordering::Relaxed);
             let n = self.records.fetch_add(1, Ordering::Relaxed);
-            let local = Local::new(epoch, rand::random::<u32>() ^ n as u32);
+            // Spread the records' probe starts (Weyl sequence on the record count). Not
+            // `rand::random`: this may run while the thread's thread-locals are torn down
+            // (`ByteBufferPool`'s exit hook files a buffer here), when `rand`'s is gone.
+            let seed = (n as u32).wrapping_add(1).wrapping_mul(0x9E37_79B9);
+            let local = Local::new(epoch, seed);
             // Same thread id, so the two maps stay paired. A value already there can only
             // come from a `Local` whose construction failed; it holds nothing.
             self.remotes.get_or(|| local.remote.clone());
@@ -680,6 +684,15 @@ impl<T: Send + 'static> Pool<T> {
     #[inline]
     pub fn put(&self, value: T) {
         self.shared.put(value);
+    }
+
+    /// Puts `value` on the calling thread's current deque rather than in its private slot, so
+    /// that other threads can steal it and ageing can drop it: for a thread that is exiting
+    /// (`ByteBufferPool`'s exit hook, which may run after this pool's own).
+    pub(crate) fn put_stealable(&self, value: T) {
+        let local = self.shared.local();
+        Remote::<T>::bump(&local.remote.puts);
+        local.current().push(value);
     }
 
     /// Runs one ageing cycle: what has not been used since the previous cycle becomes the
