@@ -46,6 +46,21 @@ fn w1(c: &mut Criterion) {
             black_box(&*buf);
         })
     });
+    // The same with sampling off, to show what the calibrator's sampling costs on this path.
+    let mut unsampled = CalibrationConfig::default();
+    unsampled.sample_every = u32::MAX;
+    let quiet = ByteBufferPool::builder()
+        .age_policy(AgePolicy::Manual)
+        .calibration(unsampled)
+        .build()
+        .unwrap();
+    g.bench_function("ByteBufferPool::get+drop, sampling off", |b| {
+        b.iter(|| {
+            let mut buf = quiet.get();
+            buf.extend_from_slice(black_box(&PAYLOAD));
+            black_box(&*buf);
+        })
+    });
     g.bench_function("bytebufferpool::get (global)+drop", |b| {
         b.iter(|| {
             let mut buf = bytebufferpool::get();
