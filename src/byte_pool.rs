@@ -60,10 +60,11 @@ use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
 /// the first calibration the limit is the largest bucket's bound (32 MiB by default; Go keeps
 /// everything then). Idle buffers age out over two ageing cycles ([`AgePolicy`], a background
 /// thread every second by default). A front slot belongs to its thread, so ageing cannot reach
-/// into it: a buffer that sat there two cycles is dropped at the thread's next call instead
-/// of being handed out, and a thread's front buffer is dropped when the thread exits (at most
-/// one buffer per idle thread waits meanwhile, as with [`Pool`]'s private slot). An optional
-/// cap bounds the bytes of capacity the pool holds, fronts included
+/// into it: at the thread's first call after a cycle, the slot's buffer joins its class pool
+/// and ages there (or is dropped, if the thread slept through two cycles); when the thread
+/// exits, it goes where other threads can take it and ageing can drop it. Meanwhile at most one
+/// buffer per idle, live thread waits, as with [`Pool`]'s private slot. An optional cap bounds
+/// the bytes of capacity the pool holds, fronts included
 /// ([`max_retained_bytes`](ByteBufferPoolBuilder::max_retained_bytes)).
 ///
 /// A thread reaches its front through a one-entry thread-local cache of the pool it used
@@ -124,9 +125,8 @@ struct Inner {
 }
 
 impl Inner {
-    /// One ageing cycle: every class pool ages, and the calling thread's front drops a buffer
-    /// that has sat in it two cycles. Other threads' fronts do the same on their next call, or
-    /// drop it when the thread exits.
+    /// One ageing cycle: every class pool ages, and every front must catch up (a new cache key):
+    /// the calling thread's at once, the others at their next call (see `catch_up`).
     fn age_now(&self) {
         // Acquire: pairs with the Release of `AgingFlag::drop`.
         if self

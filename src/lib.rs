@@ -76,9 +76,9 @@
 //! # Performance
 //!
 //! Measured on a 2-core machine (`docs/BENCHMARKS.md`): a `Pool<u64>` put+get pair 3.2 ns
-//! (a `Mutex<Vec>` pool 22.4 ns); a `ByteBufferPool` get + 64 B + drop 9.9 ns (glibc's
-//! `Vec::with_capacity(64)` + drop 8.3 ns); on 2 threads, sampling makes it 3.8× faster than
-//! counting every put as Go does.
+//! (a `Mutex<Vec>` pool 22.4 ns); a `ByteBufferPool` get + 64 B + drop 5.6–6.3 ns (glibc's
+//! `Vec::with_capacity(64)` + drop 7.8–8.1 ns in the same runs); on 2 threads, sampling makes
+//! it 6.4× faster than counting every put as Go does.
 //!
 //! # When not to use this
 //!
@@ -96,8 +96,9 @@
 //! protocol; Miri; ThreadSanitizer; cargo-fuzz targets for `ByteBuffer` and for the pools; a
 //! soak test with RSS tracking; and a test that no safe API shows a previous user's bytes. The
 //! crate has two `unsafe` blocks, each with its argument written out and tested under Miri: the
-//! pointer cache through which a thread reaches its `ByteBufferPool` front (worth 1.3 ns of a
-//! 6.6 ns get/put), and one forwarding impl behind feature `bytes`. See `docs/`
+//! pointer cache through which a thread reaches its `ByteBufferPool` front (it took a W1
+//! get/put from 6.6 to 5.3 ns when introduced), and one forwarding impl behind feature
+//! `bytes`. See `docs/`
 //! in the repository: `DESIGN.md`, `CALIBRATION.md`, `BENCHMARKS.md`, `RELIABILITY.md`,
 //! `TESTING.md`.
 
