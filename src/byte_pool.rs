@@ -16,7 +16,7 @@ use crate::buffer::{ByteBuffer, FormatError};
 use crate::calibrate::{CalibrationConfig, Calibrator, bucket_index, bucket_size};
 use crate::pool::{AgePolicy, Ageable, Pool, hook_thread_exit, register_ageing};
 use crate::stats::Stats;
-use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak};
 
 /// A self-calibrating pool of [`ByteBuffer`]s: Go's `bytebufferpool.Pool`, with sampled
 /// calibration, size-aware reuse and bounded memory.
@@ -128,15 +128,9 @@ impl Inner {
     /// One ageing cycle: every class pool ages, and every front must catch up (a new cache key):
     /// the calling thread's at once, the others at their next call (see `catch_up`).
     fn age_now(&self) {
-        // Acquire: pairs with the Release of `AgingFlag::drop`.
-        if self
-            .aging
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        let Some(_flag) = SingleFlight::enter(&self.aging) else {
             return; // another thread is ageing this pool right now: that is this cycle
-        }
-        let _flag = AgingFlag(&self.aging);
+        };
         // Relaxed: the epoch orders nothing; buffers move through the class pools and Cells.
         let now = self.epoch.fetch_add(1, Ordering::Relaxed) + 1;
         self.fronts.renew_key();
@@ -220,16 +214,6 @@ impl Ageable for Inner {
                 self.mark(class);
             }
         }
-    }
-}
-
-/// Clears `Inner::aging` when a cycle ends, also by a panic.
-struct AgingFlag<'a>(&'a AtomicBool);
-
-impl Drop for AgingFlag<'_> {
-    fn drop(&mut self) {
-        // Release: the next cycle starts after this one.
-        self.0.store(false, Ordering::Release);
     }
 }
 

@@ -14,7 +14,7 @@ use crossbeam_utils::CachePadded;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight};
 
 /// How [`CalibrationConfig`] picks `default_size`, the capacity of fresh buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -328,7 +328,7 @@ pub(crate) struct Calibrator {
     sizes: CachePadded<Sizes>,
     /// `1 / ln(1 - 1/S)`, for drawing geometric gaps.
     inv_ln_miss: f64,
-    /// Single-flight flag; cleared by `FlagGuard`, also on a panic.
+    /// Single-flight flag; released by its `SingleFlight` guard, also on a panic.
     calibrating: AtomicBool,
     calibrations: AtomicU64,
     /// `max_size`'s histogram: the counts of past windows, decayed by `max_size_decay` at each
@@ -359,15 +359,6 @@ impl fmt::Debug for Calibrator {
             .field("max_size", &self.max_size())
             .field("config", &self.cfg)
             .finish_non_exhaustive()
-    }
-}
-
-struct FlagGuard<'a>(&'a AtomicBool);
-
-impl Drop for FlagGuard<'_> {
-    fn drop(&mut self) {
-        // Release: pairs with the Acquire of the next calibration's compare_exchange.
-        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -518,15 +509,10 @@ impl Calibrator {
         &self,
         decide: impl FnOnce(&[u64], &[f64], &CalibrationConfig) -> Option<Decision>,
     ) -> bool {
-        // Acquire: pairs with the Release of the previous calibration's FlagGuard.
-        if self
-            .calibrating
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        // Its Acquire/Release also orders successive calibrations' `Relaxed` history accesses.
+        let Some(_flag) = SingleFlight::enter(&self.calibrating) else {
             return false;
-        }
-        let _flag = FlagGuard(&self.calibrating);
+        };
         self.samples.store(0, Ordering::Relaxed);
         let mut window = [0u64; MAX_BUCKETS];
         let counts = &mut window[..self.counts.len()];

@@ -14,6 +14,30 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering
 
 pub(crate) use std::sync::{Arc, Mutex, Weak};
 
+/// Holds a single-flight flag (`age`, `calibrate`) until dropped, also by a panic, so that a
+/// panicking cycle does not wedge the next one.
+#[derive(Debug)]
+#[must_use = "the flag is released when the guard drops"]
+pub(crate) struct SingleFlight<'a>(&'a AtomicBool);
+
+impl<'a> SingleFlight<'a> {
+    /// Takes `flag`, or `None` if another thread holds it now (its run is this one).
+    pub(crate) fn enter(flag: &'a AtomicBool) -> Option<Self> {
+        // Acquire: pairs with the Release of the previous holder's drop, so a run starts after
+        // the last one ended.
+        flag.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| SingleFlight(flag))
+    }
+}
+
+impl Drop for SingleFlight<'_> {
+    fn drop(&mut self) {
+        // Release: the next holder sees what this run wrote.
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// For `static`s, which loom's atomics cannot initialise: always std's. Such statics (ids
 /// handed out once per pool, never repeated within a process) are outside the loom model.
 pub(crate) use std::sync::atomic::AtomicU64 as StaticAtomicU64;

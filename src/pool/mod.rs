@@ -16,7 +16,7 @@ use thread_local::ThreadLocal;
 use self::epoch::{Expired, expired, slot};
 pub(crate) use self::janitor::{Ageable, hook_thread_exit, register as register_ageing};
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
-use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, Weak};
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak};
 
 /// A thread-safe pool of reusable objects: Go's `sync.Pool`, typed.
 ///
@@ -508,15 +508,9 @@ impl<T: Send + 'static> Shared<T> {
 
     #[cold]
     fn age_now(&self) {
-        // Acquire pairs with the Release in `AgingFlag::drop`: a cycle starts after the last.
-        if self
-            .aging
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        let Some(_flag) = SingleFlight::enter(&self.aging) else {
             return; // another thread is ageing this pool right now: that is this cycle
-        }
-        let _flag = AgingFlag(&self.aging);
+        };
         // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
         let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
         let mut dropped = 0;
@@ -577,16 +571,6 @@ impl<T: Send + 'static> Ageable for Shared<T> {
             }
             local.seen.set(ORPHANED);
         }
-    }
-}
-
-/// Clears `aging` when `age` ends, also by a panicking `T::drop`.
-struct AgingFlag<'a>(&'a AtomicBool);
-
-impl Drop for AgingFlag<'_> {
-    fn drop(&mut self) {
-        // Release: the next ager sees this cycle's epoch and drains.
-        self.0.store(false, Ordering::Release);
     }
 }
 
