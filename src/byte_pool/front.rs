@@ -229,6 +229,9 @@ impl Fronts {
 
     /// Makes every thread's next call take the slow path (after an ageing cycle).
     pub(super) fn renew_key(&self) {
+        // Relaxed: a thread that sees the new key before the new epoch catches up with the
+        // old epoch and caches the new key, so it catches up one cycle late; that only delays
+        // its slot buffer's ageing by a cycle.
         self.key.store(next_key(), Ordering::Relaxed);
     }
 
