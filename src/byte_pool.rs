@@ -580,9 +580,9 @@ impl ByteBufferPool {
     #[inline(never)]
     fn catch_up(&self, local: Local<'_>) {
         if !local.front.hooked.get() {
-            local.front.hooked.set(true);
             let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
-            hook_thread_exit(weak);
+            // Unset if the thread is past its exit hooks: the next thread with this id hooks.
+            local.front.hooked.set(hook_thread_exit(weak));
         }
         // Relaxed: see `Inner::epoch`.
         self.inner

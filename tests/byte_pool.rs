@@ -701,6 +701,28 @@ fn a_thread_s_front_buffer_is_left_to_others_when_it_exits() {
     assert_eq!(pool.stats().retained_bytes, Some(0), "or dropped by ageing");
 }
 
+/// Threads that exit one after another inherit each other's per-thread records (`thread_local`
+/// recycles ids); whatever they leave behind must still age out, including a record that a
+/// thread's exit hook created while the thread was tearing down.
+#[test]
+fn buffers_left_by_exited_threads_age_out() {
+    let pool = counted_pool();
+    for i in 0..20 {
+        let p = pool.clone();
+        thread::spawn(move || {
+            for _ in 0..=(i % 2) {
+                p.put(ByteBuffer::with_capacity(8192));
+            }
+        })
+        .join()
+        .unwrap();
+    }
+    for _ in 0..4 {
+        pool.age();
+    }
+    assert_eq!(pool.stats().retained_bytes, Some(0));
+}
+
 /// Another thread cannot touch a front, so an idle thread's slot ages when the thread next uses
 /// the pool: a buffer that sat there for two cycles is dropped instead of handed out.
 #[test]

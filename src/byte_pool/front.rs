@@ -29,9 +29,13 @@
 //!    and `CACHE` is this thread's. `ThreadLocal` hands an entry to another thread only after
 //!    this thread's id is released, which its id guard does during thread-local teardown.
 //!    `CACHE_GUARD` is first touched right after that `get_or`, so its destructor was
-//!    registered after the id guard's and runs before it: Rust runs thread-local destructors
-//!    in reverse order of registration (glibc's `__cxa_thread_atexit_impl` and std's own
-//!    destructor list both pop the last one first). It empties `CACHE`, and once it has run,
+//!    registered after the id guard's and runs before it: on targets with native thread-locals
+//!    (Linux with glibc, macOS, Windows), Rust runs thread-local destructors in reverse order
+//!    of registration (glibc's `__cxa_thread_atexit_impl` and std's own destructor list both
+//!    pop the last one first). std's fallback for targets without them (one pthread key per
+//!    thread-local) runs them in key order instead, which would not uphold this, so the cache
+//!    is filled only on those three (`CACHE_ENABLED`); elsewhere every call takes the safe
+//!    slow path. It empties `CACHE`, and once it has run,
 //!    the slow path no longer fills `CACHE` (`try_with` fails), so a pointer is never used
 //!    after the id is released.
 //! 3. **No aliasing `&mut`.** `Front` is `!Sync` (its fields are `Cell`s) and only shared
@@ -45,7 +49,7 @@ use thread_local::ThreadLocal;
 
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
-use crate::sync::{AtomicBool, AtomicU64, Ordering, StaticAtomicU64};
+use crate::sync::{AtomicBool, AtomicU64, Ordering, StaticAtomicU64, fence};
 
 /// The owner-only state of one thread in one pool.
 #[derive(Default)]
@@ -158,6 +162,13 @@ thread_local! {
 
 struct CacheGuard;
 
+/// Whether the cache is used at all: only where point 2 of the module docs is known to hold.
+const CACHE_ENABLED: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows"
+));
+
 impl Drop for CacheGuard {
     fn drop(&mut self) {
         CACHE.set(Cached::EMPTY);
@@ -206,6 +217,8 @@ impl Fronts {
     #[cold]
     #[inline(never)]
     fn local_slow(&self, key: u64, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
+        // Acquire: with the `Relaxed` load of `key` in `local`, pairs with `renew_key`.
+        fence(Ordering::Acquire);
         // The references to cache come from `get`, not from `get_or`: right after inserting,
         // `get_or` returns a reference derived from a `&mut` to the new entry, and a later
         // `get` (the exit hook, `age`) would invalidate it under Tree Borrows (Miri says so).
@@ -217,7 +230,7 @@ impl Fronts {
         catch_up(local);
         // After `get_or`, so that the guard's destructor runs before `thread_local`'s id
         // guard. Fails once the guard is destroyed: the cache then stays empty.
-        if CACHE_GUARD.try_with(|_| ()).is_ok() {
+        if CACHE_ENABLED && CACHE_GUARD.try_with(|_| ()).is_ok() {
             CACHE.set(Cached {
                 id: key,
                 front: &**front,
@@ -229,10 +242,11 @@ impl Fronts {
 
     /// Makes every thread's next call take the slow path (after an ageing cycle).
     pub(super) fn renew_key(&self) {
-        // Relaxed: a thread that sees the new key before the new epoch catches up with the
-        // old epoch and caches the new key, so it catches up one cycle late; that only delays
-        // its slot buffer's ageing by a cycle.
-        self.key.store(next_key(), Ordering::Relaxed);
+        // Release, after the epoch's bump: pairs with the Acquire fence of `local_slow`, so a
+        // thread that misses the cache on the new key catches up with the new epoch (else it
+        // would cache the new key with the old epoch, and at the next cycle count two cycles
+        // for a buffer put during one).
+        self.key.store(next_key(), Ordering::Release);
     }
 
     /// The calling thread's front if it has one, without touching the cache (for the exit

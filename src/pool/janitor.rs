@@ -112,12 +112,15 @@ impl Drop for ExitHooks {
     }
 }
 
-/// Asks to be told when the calling thread exits. Cold: once per thread per pool. Does nothing
-/// if the thread is already tearing its thread-locals down.
-pub(crate) fn hook_thread_exit(pool: Weak<dyn Ageable>) {
-    let _ = EXIT_HOOKS.try_with(|hooks| {
-        let mut hooks = hooks.0.borrow_mut();
-        hooks.retain(|p| p.strong_count() > 0);
-        hooks.push(pool);
-    });
+/// Asks to be told when the calling thread exits. Cold: once per thread per pool. Returns
+/// `false`, and does nothing, if the thread is already tearing its hooks down: the caller must
+/// then leave its record marked for the next thread to re-hook.
+pub(crate) fn hook_thread_exit(pool: Weak<dyn Ageable>) -> bool {
+    EXIT_HOOKS
+        .try_with(|hooks| {
+            let mut hooks = hooks.0.borrow_mut();
+            hooks.retain(|p| p.strong_count() > 0);
+            hooks.push(pool);
+        })
+        .is_ok()
 }

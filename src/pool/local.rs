@@ -70,6 +70,13 @@ impl<T> Local<T> {
         &self.workers[slot(self.seen.get())]
     }
 
+    /// The current deque by the record's published epoch, for a thread that is exiting (whose
+    /// `seen` may already be [`ORPHANED`]).
+    pub(super) fn exit_deque(&self) -> &Worker<T> {
+        // Relaxed: only this thread writes `cur`.
+        &self.workers[slot(self.remote.cur.load(Ordering::Relaxed))]
+    }
+
     /// The deque of the victim generation.
     #[inline]
     pub(super) fn victim(&self) -> &Worker<T> {

@@ -381,7 +381,12 @@ impl<T: Send + 'static> Shared<T> {
             // Same thread id, so the two maps stay paired. A value already there can only
             // come from a `Local` whose construction failed; it holds nothing.
             self.remotes.get_or(|| local.remote.clone());
-            hook_thread_exit(self.weak());
+            if !hook_thread_exit(self.weak()) {
+                // Registered while the thread exits (a `ByteBufferPool` exit hook filing a
+                // buffer): no hook will mark the record, so it is marked now, and the next
+                // thread with this id re-hooks.
+                local.seen.set(ORPHANED);
+            }
             CachePadded::new(local)
         })
     }
@@ -392,9 +397,11 @@ impl<T: Send + 'static> Shared<T> {
     #[inline(never)]
     fn rotate(&self, local: &Local<T>, epoch: u64) {
         let mut seen = local.seen.get();
+        let mut hooked = true;
         if seen == ORPHANED {
-            // A new thread inherited the record of one that exited.
-            hook_thread_exit(self.weak());
+            // A new thread inherited the record of one that exited (or this thread is exiting
+            // and could not hook: it stays marked, below).
+            hooked = hook_thread_exit(self.weak());
             // Acquire: pairs with the Release store of the thread that exited.
             seen = local.remote.cur.load(Ordering::Acquire);
         }
@@ -425,6 +432,10 @@ impl<T: Send + 'static> Shared<T> {
         if dropped > 0 {
             // Relaxed: statistics.
             self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+        }
+        if !hooked {
+            // Last, after the user code above: the record stays marked (see `register`).
+            local.seen.set(ORPHANED);
         }
     }
 
@@ -567,7 +578,7 @@ impl<T: Send + 'static> Ageable for Shared<T> {
         // guard (registered earlier, destroyed later). If it did not, `get` returns `None`.
         if let Some(local) = self.locals.get() {
             if let Some(p) = local.private.take() {
-                local.current().push(p); // stealable and ageable from now on
+                local.exit_deque().push(p); // stealable and ageable from now on
             }
             local.seen.set(ORPHANED);
         }
@@ -676,7 +687,10 @@ impl<T: Send + 'static> Pool<T> {
     pub(crate) fn put_stealable(&self, value: T) {
         let local = self.shared.local();
         Remote::<T>::bump(&local.remote.puts);
-        local.current().push(value);
+        local.exit_deque().push(value);
+        // The thread is exiting, and this pool's own hook may have run already (or never
+        // been registered): mark the record for the next thread with this id to re-hook.
+        local.seen.set(ORPHANED);
     }
 
     /// Runs one ageing cycle: what has not been used since the previous cycle becomes the
