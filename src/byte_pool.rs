@@ -91,11 +91,8 @@ pub struct ByteBufferPool {
     /// What the janitor and the thread-exit hooks reach too.
     inner: Arc<Inner>,
     calibrator: Calibrator,
-    /// The smallest class's bound (`1 << min_bits`): smaller buffers are not kept.
+    /// The smallest class's bound (`1 << inner.min_bits`): smaller buffers are not kept.
     min_size: usize,
-    min_bits: u32,
-    /// The same as `inner.retained`, one pointer nearer for the hot path.
-    retained: Option<Arc<Retained>>,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
@@ -157,20 +154,17 @@ impl Inner {
             if now.wrapping_sub(seen) >= 2 {
                 self.release(buf);
             } else {
-                self.file(buf);
+                self.file(buf, Pool::put);
             }
         }
     }
 
-    /// Files a buffer under the largest class its capacity fills.
-    fn file(&self, buf: Box<ByteBuffer>) {
+    /// Files a buffer under the largest class its capacity fills, with `put` (`Pool::put`, or
+    /// `Pool::put_stealable` for a thread that is exiting), and sets the class's bit in the
+    /// non-empty hint.
+    fn file(&self, buf: Box<ByteBuffer>, put: fn(&Pool<Box<ByteBuffer>>, Box<ByteBuffer>)) {
         let class = self.class_of_capacity(buf.capacity());
-        self.classes[class].put(buf);
-        self.mark(class);
-    }
-
-    /// Sets `class`'s bit in the non-empty hint.
-    fn mark(&self, class: usize) {
+        put(&self.classes[class], buf);
         let bit = 1u64 << class;
         // Relaxed: a hint (see `nonempty`); the read keeps the line shared in the common case.
         if self.nonempty.load(Ordering::Relaxed) & bit == 0 {
@@ -209,9 +203,7 @@ impl Ageable for Inner {
                 local.evicted();
                 // Onto the class pool's deque, not its private slot: other threads can steal
                 // it, and ageing drops it if nobody does.
-                let class = self.class_of_capacity(buf.capacity());
-                self.classes[class].put_stealable(buf);
-                self.mark(class);
+                self.file(buf, Pool::put_stealable);
             }
         }
     }
@@ -375,15 +367,14 @@ impl ByteBufferPoolBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?
             .into_boxed_slice();
-        let min_bits = self.calibration.min_size.trailing_zeros();
         let inner = Arc::new(Inner {
             classes,
             fronts: Fronts::new(),
             nonempty: CachePadded::new(AtomicU64::new(0)),
-            min_bits,
+            min_bits: self.calibration.min_size.trailing_zeros(),
             epoch: AtomicU64::new(0),
             aging: AtomicBool::new(false),
-            retained: retained.clone(),
+            retained,
         });
         if let AgePolicy::Background { interval } = self.age_policy {
             let weak: Weak<dyn Ageable> = Arc::downgrade(&inner) as Weak<Inner>;
@@ -393,8 +384,6 @@ impl ByteBufferPoolBuilder {
         Ok(ByteBufferPool {
             inner,
             min_size: self.calibration.min_size,
-            min_bits,
-            retained,
             calibrator: Calibrator::new(self.calibration),
             misses: CachePadded::new(AtomicU64::new(0)),
             discarded: CachePadded::new(AtomicU64::new(0)),
@@ -556,7 +545,7 @@ impl ByteBufferPool {
         if cap < self.min_size || cap > self.calibrator.keep_limit() {
             return self.discard(buf);
         }
-        if let Some(r) = &self.retained {
+        if let Some(r) = &self.inner.retained {
             if !r.try_add(cap) {
                 return self.discard(buf);
             }
@@ -594,7 +583,7 @@ impl ByteBufferPool {
     #[inline(never)]
     fn unslot(&self, local: Local<'_>, buf: Box<ByteBuffer>) {
         local.evicted();
-        self.inner.file(buf);
+        self.inner.file(buf, Pool::put);
     }
 
     /// Takes the buffer of this thread's front slot if `fits` its capacity; a buffer that
@@ -610,7 +599,7 @@ impl ByteBufferPool {
             self.unslot(local, buf);
             return None;
         }
-        if let Some(r) = &self.retained {
+        if let Some(r) = &self.inner.retained {
             r.sub(buf.capacity());
         }
         Some(buf)
@@ -749,19 +738,19 @@ impl ByteBufferPool {
             None => self.take_slow(
                 default,
                 self.inner.classes.len() - 1,
-                bucket_size(default, self.min_bits),
+                bucket_size(default, self.inner.min_bits),
             ),
         }
     }
 
     /// The buffer for `get_with_capacity(capacity)`: the front slot's if it has room and is
-    /// less than 4× the class bound (the class pools' rule: `capacity`'s class or the next);
-    /// else from those two classes; else fresh.
+    /// below twice the bound of `capacity`'s class (no larger than that class's buffers);
+    /// else from that class or the next; else fresh.
     #[inline]
     fn take_capacity(&self, capacity: usize) -> Box<ByteBuffer> {
         let n = self.inner.classes.len();
-        let class = bucket_index(capacity, self.min_bits, n);
-        let bound = bucket_size(class, self.min_bits);
+        let class = bucket_index(capacity, self.inner.min_bits, n);
+        let bound = bucket_size(class, self.inner.min_bits);
         if capacity > bound {
             // Above the largest class: allocate exactly; `put` files it in the last class or
             // drops it, by `max_size`.
@@ -783,7 +772,7 @@ impl ByteBufferPool {
     #[inline]
     fn try_class(&self, class: usize) -> Option<Box<ByteBuffer>> {
         let buf = self.inner.classes[class].try_get()?;
-        if let Some(r) = &self.retained {
+        if let Some(r) = &self.inner.retained {
             r.sub(buf.capacity());
         }
         Some(buf)
