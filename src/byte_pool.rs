@@ -1,6 +1,7 @@
 //! [`ByteBufferPool`]: the calibrator, a per-thread front and a size-aware allocator in front
 //! of [`Pool<ByteBuffer>`](crate::Pool).
 
+mod classes;
 #[allow(unsafe_code)]
 mod front;
 
@@ -11,9 +12,10 @@ use std::ops::{Deref, DerefMut};
 
 use crossbeam_utils::CachePadded;
 
+use self::classes::{Hint, SizeClasses};
 use self::front::{Fronts, Local};
 use crate::buffer::{ByteBuffer, FormatError};
-use crate::calibrate::{CalibrationConfig, Calibrator, bucket_index, bucket_size};
+use crate::calibrate::{CalibrationConfig, Calibrator, bucket_size};
 use crate::pool::{AgePolicy, Ageable, Pool, hook_thread_exit, register_ageing};
 use crate::stats::Stats;
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak};
@@ -98,20 +100,47 @@ pub struct ByteBufferPool {
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
     discarded: CachePadded<AtomicU64>,
     age_policy: AgePolicy,
+    /// Ageing by traffic: the factor, and the state of the current cycle.
+    traffic: Option<(u32, CachePadded<TrafficCycle>)>,
+}
+
+/// [`ByteBufferPool`]'s counters, summed over threads.
+struct Counts {
+    gets: u64,
+    puts: u64,
+    hits: u64,
+    misses: u64,
+    discarded: u64,
+}
+
+/// The state of ageing by traffic.
+struct TrafficCycle {
+    /// Total gets when the current cycle started.
+    start: AtomicU64,
+    /// Single-flight flag of the check at a tick.
+    checking: AtomicBool,
+    /// Classes a buffer was filed in during the previous cycle (`Inner::filed`: during this
+    /// one). A class in neither has been aged twice since its last buffer came: it holds
+    /// nothing more to age.
+    filed_before: Hint,
 }
 
 /// The part of a [`ByteBufferPool`] that ages and that hears of thread exits.
 struct Inner {
-    /// One pool per size class; class `i` holds capacities in `[bound(i), 2·bound(i))` (the
+    /// One pool per size class; class `c` holds capacities in `[bound(c), bound(c + 1))` (the
     /// last class: everything from its bound up). They age only through [`Inner::age_now`].
     classes: Box<[Pool<Box<ByteBuffer>>]>,
+    /// The classes' bounds.
+    sizes: SizeClasses,
     /// Each thread's slot for the buffer it returned last, its sampling countdown and its
     /// counters.
     fronts: Fronts,
-    /// Bit `i` set: class `i` probably has buffers. A hint for `get`'s search of larger
-    /// classes: set when a buffer is filed, cleared by a `get` that found the class empty.
-    /// `Relaxed`: a stale bit only costs a probe or a missed reuse.
-    nonempty: CachePadded<AtomicU64>,
+    /// Which classes probably have buffers: a hint for `get`'s search of larger classes, set
+    /// when a buffer is filed, cleared by a `get` that found the class empty.
+    nonempty: Hint,
+    /// Classes a buffer was filed in since the last cycle of ageing by traffic (see
+    /// `TrafficCycle`).
+    filed: Hint,
     min_bits: u32,
     /// Ageing cycles so far. Written under `aging`; read `Relaxed` by a thread catching up
     /// with a cycle (it only decides what happens to a front's buffer).
@@ -163,21 +192,10 @@ impl Inner {
     /// `Pool::put_stealable` for a thread that is exiting), and sets the class's bit in the
     /// non-empty hint.
     fn file(&self, buf: Box<ByteBuffer>, put: fn(&Pool<Box<ByteBuffer>>, Box<ByteBuffer>)) {
-        let class = self.class_of_capacity(buf.capacity());
+        let class = self.sizes.of_capacity(buf.capacity());
         put(&self.classes[class], buf);
-        let bit = 1u64 << class;
-        // Relaxed: a hint (see `nonempty`); the read keeps the line shared in the common case.
-        if self.nonempty.load(Ordering::Relaxed) & bit == 0 {
-            self.nonempty.fetch_or(bit, Ordering::Relaxed);
-        }
-    }
-
-    /// The class a buffer of capacity `cap` fills: the largest with `bound(class) <= cap`, so
-    /// `cap < 2 * bound(class)` except in the last class; 0 below the smallest bound.
-    #[inline]
-    fn class_of_capacity(&self, cap: usize) -> usize {
-        let log2 = (usize::BITS - 1).saturating_sub(cap.leading_zeros());
-        (log2.saturating_sub(self.min_bits) as usize).min(self.classes.len() - 1)
+        self.nonempty.mark(class);
+        self.filed.mark(class);
     }
 
     /// Drops a buffer the pool held (counted in the retained bytes, if capped).
@@ -251,12 +269,26 @@ impl Retained {
 ///     .unwrap();
 /// assert_eq!(pool.stats().max_retained_bytes, Some(64 << 20));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ByteBufferPoolBuilder {
     calibration: CalibrationConfig,
     age_policy: AgePolicy,
     max_retained_bytes: Option<usize>,
+    classes_per_octave: usize,
+    age_by_traffic: Option<u32>,
+}
+
+impl Default for ByteBufferPoolBuilder {
+    fn default() -> Self {
+        Self {
+            calibration: CalibrationConfig::default(),
+            age_policy: AgePolicy::default(),
+            max_retained_bytes: None,
+            classes_per_octave: ByteBufferPool::DEFAULT_CLASSES_PER_OCTAVE,
+            age_by_traffic: ByteBufferPool::DEFAULT_AGE_BY_TRAFFIC,
+        }
+    }
 }
 
 /// Why [`ByteBufferPoolBuilder::build`] refused a configuration: every problem found, and the
@@ -324,18 +356,90 @@ impl ByteBufferPoolBuilder {
         self
     }
 
+    /// Sets how many size classes each power-of-two octave of capacities is cut into: 1, 2,
+    /// 4 or 8 (at most the calibration's `min_size`); the default is
+    /// [`ByteBufferPool::DEFAULT_CLASSES_PER_OCTAVE`].
+    ///
+    /// [`get_with_capacity(n)`](ByteBufferPool::get_with_capacity) allocates the smallest class
+    /// bound that holds `n`, so with `k` classes per octave a buffer has at most `1 + 1/k`
+    /// times the room asked for (2× with 1, 1.25× with 4). Finer classes hold less memory in
+    /// flight; each class is one [`Pool`], so more of them cost a little more memory per pool
+    /// and a few more probes when a request's own class is empty. `get()` allocates
+    /// power-of-two sizes whatever this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::ByteBufferPool::builder().classes_per_octave(4).build().unwrap();
+    /// assert_eq!(pool.get_with_capacity(5000).capacity(), 5120); // 4096 + 1024
+    /// let coarse = bytebufferpool::ByteBufferPool::builder().classes_per_octave(1).build().unwrap();
+    /// assert_eq!(coarse.get_with_capacity(5000).capacity(), 8192);
+    /// ```
+    pub fn classes_per_octave(mut self, classes: usize) -> Self {
+        self.classes_per_octave = classes;
+        self
+    }
+
+    /// Sets how the size classes age by traffic, besides the
+    /// [`age_policy`](Self::age_policy)'s clock: `Some(k)` runs an ageing cycle of the class
+    /// pools each time the pool has taken `k` times as many puts as it has buffers out (and at
+    /// least [`ByteBufferPool::MIN_TRAFFIC_CYCLE`] puts) since the last one; `None` ages by the
+    /// clock alone. The default is [`ByteBufferPool::DEFAULT_AGE_BY_TRAFFIC`], `Some(2)`.
+    ///
+    /// A buffer idle in its class through two such cycles is dropped. Under steady traffic the
+    /// clock alone never empties a class whose demand fell for a while, since every second's
+    /// cycle finds buffers that were taken recently; by traffic, what a class holds follows
+    /// what it served over the last few in-flight counts' worth of puts (see
+    /// `docs/CALIBRATION.md` for the memory measured with and without it). The price is reuse:
+    /// a buffer idle for longer than that is allocated again when it is next needed. Buffers
+    /// in front slots (one per thread) age by the clock only.
+    ///
+    /// Puts are counted by the sampler (a check about once per 128 puts, on sampled puts of a
+    /// non-empty buffer), and "out" is `gets - puts` of the pool's counters (a detached buffer
+    /// counts as out for good, which only lengthens the cycle).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = bytebufferpool::ByteBufferPool::builder().age_by_traffic(None).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn age_by_traffic(mut self, factor: Option<u32>) -> Self {
+        self.age_by_traffic = factor;
+        self
+    }
+
     /// Builds the pool.
     ///
     /// # Errors
     ///
     /// A [`ByteBufferPoolBuildError`] listing every invalid setting: see
-    /// [`CalibrationConfig`]'s fields, and a zero `AgePolicy::Background` interval.
+    /// [`CalibrationConfig`]'s fields, a zero `AgePolicy::Background` interval, and
+    /// [`classes_per_octave`](Self::classes_per_octave) not one of 1, 2, 4, 8 or above
+    /// `min_size`.
     pub fn build(self) -> Result<ByteBufferPool, ByteBufferPoolBuildError> {
         let mut problems = self.calibration.problems();
         if let AgePolicy::Background { interval } = self.age_policy {
             if interval.is_zero() {
                 problems.push("AgePolicy::Background needs a non-zero interval".into());
             }
+        }
+        let per_octave = self.classes_per_octave;
+        if ![1, 2, 4, 8].contains(&per_octave) {
+            problems.push(format!(
+                "classes_per_octave {per_octave} is not one of 1, 2, 4, 8"
+            ));
+        } else if self.calibration.min_size.is_power_of_two()
+            && per_octave > self.calibration.min_size
+        {
+            problems.push(format!(
+                "classes_per_octave {per_octave} is above min_size {}: classes would be under a \
+                 byte apart",
+                self.calibration.min_size
+            ));
+        }
+        if self.age_by_traffic == Some(0) {
+            problems.push("age_by_traffic is Some(0); the factor must be at least 1".into());
         }
         if !problems.is_empty() {
             return Err(ByteBufferPoolBuildError {
@@ -349,7 +453,12 @@ impl ByteBufferPoolBuilder {
                 limit,
             })
         });
-        let classes = (0..self.calibration.buckets)
+        let sizes = SizeClasses::new(
+            self.calibration.min_size,
+            self.calibration.buckets,
+            per_octave,
+        );
+        let classes = (0..sizes.len())
             .map(|_| {
                 // Aged by `Inner::age_now`, on the pool's policy, together with the fronts.
                 let mut class = Pool::builder().age_policy(AgePolicy::Manual);
@@ -367,10 +476,13 @@ impl ByteBufferPoolBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?
             .into_boxed_slice();
+        let class_count = classes.len();
         let inner = Arc::new(Inner {
+            nonempty: Hint::new(classes.len()),
+            filed: Hint::new(classes.len()),
             classes,
+            sizes,
             fronts: Fronts::new(),
-            nonempty: CachePadded::new(AtomicU64::new(0)),
             min_bits: self.calibration.min_size.trailing_zeros(),
             epoch: AtomicU64::new(0),
             aging: AtomicBool::new(false),
@@ -388,6 +500,14 @@ impl ByteBufferPoolBuilder {
             misses: CachePadded::new(AtomicU64::new(0)),
             discarded: CachePadded::new(AtomicU64::new(0)),
             age_policy: self.age_policy,
+            traffic: self.age_by_traffic.map(|k| {
+                let cycle = TrafficCycle {
+                    start: AtomicU64::new(0),
+                    checking: AtomicBool::new(false),
+                    filed_before: Hint::new(class_count),
+                };
+                (k, CachePadded::new(cycle))
+            }),
         })
     }
 }
@@ -399,6 +519,17 @@ impl Default for ByteBufferPool {
 }
 
 impl ByteBufferPool {
+    /// Size classes per power-of-two octave of capacities, unless
+    /// [`ByteBufferPoolBuilder::classes_per_octave`] says otherwise.
+    pub const DEFAULT_CLASSES_PER_OCTAVE: usize = 4;
+
+    /// Ageing by traffic, unless [`ByteBufferPoolBuilder::age_by_traffic`] says otherwise: a
+    /// cycle of the class pools each time the pool has taken as many puts as it has buffers out.
+    pub const DEFAULT_AGE_BY_TRAFFIC: Option<u32> = Some(1);
+
+    /// The fewest puts between two cycles of ageing by traffic.
+    pub const MIN_TRAFFIC_CYCLE: u64 = 256;
+
     /// A pool with the default calibration and background ageing.
     ///
     /// # Examples
@@ -538,8 +669,12 @@ impl ByteBufferPool {
         let local = self.local();
         // Samples the size the buffer was needed at: its length, or the capacity it was asked
         // for if larger. The countdown also counts the put.
-        self.calibrator
-            .record(&local.counters.countdown, buf.len().max(requested));
+        if self
+            .calibrator
+            .record(&local.counters.countdown, buf.len().max(requested))
+        {
+            self.traffic_tick();
+        }
         let cap = buf.capacity();
         // Not below the smallest class, not above `max_size` (see `Calibrator::keep_limit`).
         if cap < self.min_size || cap > self.calibrator.keep_limit() {
@@ -576,6 +711,44 @@ impl ByteBufferPool {
         // Relaxed: see `Inner::epoch`.
         self.inner
             .catch_up(local, self.inner.epoch.load(Ordering::Relaxed));
+    }
+
+    /// About every 128 puts (see `Calibrator::record`): runs an ageing cycle of the classes
+    /// that hold buffers if the pool has taken enough puts since the last one (see
+    /// [`ByteBufferPoolBuilder::age_by_traffic`]).
+    #[cold]
+    #[inline(never)]
+    fn traffic_tick(&self) {
+        let Some((factor, cycle)) = &self.traffic else {
+            return;
+        };
+        let filed = &self.inner.filed;
+        if !filed.any() && !cycle.filed_before.any() {
+            return; // nothing to age: every buffer is out, in a front slot, or aged twice
+        }
+        let Some(_flag) = SingleFlight::enter(&cycle.checking) else {
+            return;
+        };
+        let c = self.counts();
+        let out = c.gets.saturating_sub(c.puts);
+        let start = cycle.start.load(Ordering::Relaxed);
+        let length = out
+            .saturating_mul(u64::from(*factor))
+            .max(Self::MIN_TRAFFIC_CYCLE);
+        // Saturating: a snapshot under load may mix moments.
+        if c.gets.saturating_sub(start) < length {
+            return;
+        }
+        cycle.start.store(c.gets, Ordering::Relaxed);
+        for w in 0..filed.words() {
+            let now = filed.take(w);
+            let mut age = now | cycle.filed_before.take(w);
+            cycle.filed_before.mark_word(w, now);
+            while age != 0 {
+                self.inner.classes[w * 64 + age.trailing_zeros() as usize].age();
+                age &= age - 1;
+            }
+        }
     }
 
     /// A buffer leaves a front slot without being handed out: filed in its class pool.
@@ -657,29 +830,16 @@ impl ByteBufferPool {
     /// assert_eq!((s.gets, s.misses, s.puts), (1, 1, 1));
     /// ```
     pub fn stats(&self) -> Stats {
-        // Relaxed: statistics.
-        let misses = self.misses.load(Ordering::Relaxed);
-        let discarded = self.discarded.load(Ordering::Relaxed);
-        let (puts, evicted, occupied) = self.inner.fronts.totals();
-        // Every kept put enters a front slot, and leaves it by a get, by eviction, or not yet
-        // (see `front::Counters`). Saturating: a snapshot under load may mix moments.
-        let mut served = puts
-            .saturating_sub(discarded)
-            .saturating_sub(evicted)
-            .saturating_sub(occupied);
-        for class in self.inner.classes.iter() {
-            let s = class.stats();
-            served += s.hits + s.steals;
-        }
+        let c = self.counts();
         Stats {
             default_size: self.calibrator.default_size(),
             max_size: self.calibrator.max_size(),
             calibrations: self.calibrator.calibrations(),
-            gets: served + misses,
-            puts,
-            hits: served,
-            misses,
-            discarded,
+            gets: c.gets,
+            puts: c.puts,
+            hits: c.hits,
+            misses: c.misses,
+            discarded: c.discarded,
             retained_bytes: self
                 .inner
                 .retained
@@ -689,6 +849,30 @@ impl ByteBufferPool {
             sample_every: self.calibrator.config().sample_every,
             histogram: self.calibrator.current_window(),
             last_window: self.calibrator.last_window(),
+        }
+    }
+
+    /// The counters, summed over threads.
+    fn counts(&self) -> Counts {
+        // Relaxed: statistics.
+        let misses = self.misses.load(Ordering::Relaxed);
+        let discarded = self.discarded.load(Ordering::Relaxed);
+        let t = self.inner.fronts.totals();
+        // Every kept put enters a front slot, and leaves it by a get, by eviction, or not yet
+        // (see `front::Counters`); the other gets are served by a class pool or allocate.
+        // Saturating: a snapshot under load may mix moments.
+        let hits = t
+            .puts
+            .saturating_sub(discarded)
+            .saturating_sub(t.evicted)
+            .saturating_sub(t.occupied)
+            + t.class_gets;
+        Counts {
+            gets: hits + misses,
+            puts: t.puts,
+            hits,
+            misses,
+            discarded,
         }
     }
 
@@ -713,7 +897,7 @@ impl ByteBufferPool {
         let default_size = self.calibrator.default_size();
         match self.take_front(local, |cap| cap >= default_size) {
             Some(buf) => buf,
-            None => self.take_default_classes(local.front.last_cap.get()),
+            None => self.take_default_classes(local),
         }
     }
 
@@ -721,57 +905,60 @@ impl ByteBufferPool {
     /// returned last (0 if none).
     #[cold]
     #[inline(never)]
-    fn take_default_classes(&self, last_cap: usize) -> Box<ByteBuffer> {
+    fn take_default_classes(&self, local: Local<'_>) -> Box<ByteBuffer> {
+        let last_cap = local.front.last_cap.get();
         // In a loop that takes and returns one buffer, the same buffer comes back (from the
         // front slot), whatever size it grew to. With several in flight, the others are in
         // the class of the last one, rather than in the default class where a smaller one
         // would regrow.
-        let default = self.calibrator.default_bucket();
-        let last = self.inner.class_of_capacity(last_cap);
+        let sizes = &self.inner.sizes;
+        let default_bucket = self.calibrator.default_bucket();
+        let default = sizes.of_bucket(default_bucket);
+        let last = sizes.of_capacity(last_cap);
         if last_cap > 0 && last > default {
-            if let Some(buf) = self.try_class(last) {
+            if let Some(buf) = self.try_class(local, last) {
                 return buf;
             }
         }
-        match self.try_class(default) {
+        match self.try_class(local, default) {
             Some(buf) => buf,
             None => self.take_slow(
+                local,
                 default,
-                self.inner.classes.len() - 1,
-                bucket_size(default, self.inner.min_bits),
+                sizes.len() - 1,
+                bucket_size(default_bucket, self.inner.min_bits),
             ),
         }
     }
 
-    /// The buffer for `get_with_capacity(capacity)`: the front slot's if it has room and is
-    /// below twice the bound of `capacity`'s class (no larger than that class's buffers);
-    /// else from that class or the next; else fresh.
+    /// The buffer for `get_with_capacity(capacity)`: the front slot's if it has room and is no
+    /// larger than the classes searched (`capacity`'s class and those up to one octave above);
+    /// else from those classes; else fresh, with the class's bound.
     #[inline]
     fn take_capacity(&self, capacity: usize) -> Box<ByteBuffer> {
-        let n = self.inner.classes.len();
-        let class = bucket_index(capacity, self.inner.min_bits, n);
-        let bound = bucket_size(class, self.inner.min_bits);
-        if capacity > bound {
+        let sizes = &self.inner.sizes;
+        let Some(class) = sizes.for_request(capacity) else {
             // Above the largest class: allocate exactly; `put` files it in the last class or
             // drops it, by `max_size`.
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Box::new(ByteBuffer::with_capacity(capacity));
-        }
+        };
         let local = self.local();
-        let last_class = class == n - 1;
-        let fits = |cap: usize| cap >= capacity && (last_class || cap / 2 < bound);
+        let last = (class + sizes.per_octave()).min(sizes.len() - 1);
+        let fits = |cap: usize| cap >= capacity && sizes.of_capacity(cap) <= last;
         if let Some(buf) = self.take_front(local, fits) {
             return buf;
         }
-        match self.try_class(class) {
+        match self.try_class(local, class) {
             Some(buf) => buf,
-            None => self.take_slow(class, (class + 1).min(n - 1), bound),
+            None => self.take_slow(local, class, last, sizes.bound(class)),
         }
     }
 
     #[inline]
-    fn try_class(&self, class: usize) -> Option<Box<ByteBuffer>> {
+    fn try_class(&self, local: Local<'_>, class: usize) -> Option<Box<ByteBuffer>> {
         let buf = self.inner.classes[class].try_get()?;
+        local.class_got();
         if let Some(r) = &self.inner.retained {
             r.sub(buf.capacity());
         }
@@ -782,27 +969,22 @@ impl ByteBufferPool {
     /// then allocate `fresh` bytes.
     #[cold]
     #[inline(never)]
-    fn take_slow(&self, first: usize, last: usize, fresh: usize) -> Box<ByteBuffer> {
-        // Relaxed: a hint.
-        self.inner
-            .nonempty
-            .fetch_and(!(1u64 << first), Ordering::Relaxed);
-        let above = !0u64 << (first + 1);
-        let upto = if last >= 63 {
-            !0
-        } else {
-            (1u64 << (last + 1)) - 1
-        };
-        let mut candidates = self.inner.nonempty.load(Ordering::Relaxed) & above & upto;
-        while candidates != 0 {
-            let class = candidates.trailing_zeros() as usize;
-            if let Some(buf) = self.try_class(class) {
+    fn take_slow(
+        &self,
+        local: Local<'_>,
+        first: usize,
+        last: usize,
+        fresh: usize,
+    ) -> Box<ByteBuffer> {
+        let hint = &self.inner.nonempty;
+        hint.clear(first);
+        let mut from = first + 1;
+        while let Some(class) = hint.next(from, last) {
+            if let Some(buf) = self.try_class(local, class) {
                 return buf;
             }
-            self.inner
-                .nonempty
-                .fetch_and(!(1u64 << class), Ordering::Relaxed);
-            candidates &= candidates - 1;
+            hint.clear(class);
+            from = class + 1;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         Box::new(ByteBuffer::with_capacity(fresh))

@@ -172,6 +172,9 @@ impl CalibrationConfig {
     }
 }
 
+/// About how many puts (across all threads) apart [`Calibrator::record`] returns `true`.
+pub(crate) const TICK_PUTS: u64 = 128;
+
 /// The most buckets a configuration may have.
 const MAX_BUCKETS: usize = 40;
 
@@ -328,6 +331,8 @@ pub(crate) struct Calibrator {
     sizes: CachePadded<Sizes>,
     /// `1 / ln(1 - 1/S)`, for drawing geometric gaps.
     inv_ln_miss: f64,
+    /// Samples per tick: `TICK_PUTS / S`, at least 1.
+    tick_samples: u64,
     /// Single-flight flag; released by its `SingleFlight` guard, also on a panic.
     calibrating: AtomicBool,
     calibrations: AtomicU64,
@@ -385,6 +390,7 @@ impl Calibrator {
                 )),
             }),
             inv_ln_miss: 1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
+            tick_samples: (TICK_PUTS / u64::from(cfg.sample_every)).max(1),
             calibrating: AtomicBool::new(false),
             calibrations: AtomicU64::new(0),
             history: (0..cfg.buckets).map(|_| AtomicU64::new(0)).collect(),
@@ -433,14 +439,18 @@ impl Calibrator {
     /// nothing about the sizes of bodies (Go counts it in the smallest bucket, which drags the
     /// decided sizes down when, say, a burst of buffers is taken and returned unused). The pool
     /// passes the larger of the length and the capacity asked of `get_with_capacity`.
+    ///
+    /// Returns `true` about once per [`TICK_PUTS`] puts across all threads (at every
+    /// `TICK_PUTS / S`-th sample): the pool's clock for ageing by traffic.
     #[inline]
-    pub(crate) fn record(&self, countdown: &Countdown, len: usize) {
+    pub(crate) fn record(&self, countdown: &Countdown, len: usize) -> bool {
         // Relaxed, here and in `restart_countdown`: only the owner writes; `puts` reads.
         let n = countdown.left.load(Ordering::Relaxed);
         if n > 1 {
             countdown.left.store(n - 1, Ordering::Relaxed);
+            false
         } else {
-            self.restart_countdown(countdown, n, len);
+            self.restart_countdown(countdown, n, len)
         }
     }
 
@@ -449,18 +459,16 @@ impl Calibrator {
     /// memorylessness allows).
     #[cold]
     #[inline(never)]
-    fn restart_countdown(&self, countdown: &Countdown, mut n: u64, len: usize) {
+    fn restart_countdown(&self, countdown: &Countdown, mut n: u64, len: usize) -> bool {
         if n == 0 {
             n = countdown.start_gap(self.draw_gap());
             if n > 1 {
                 countdown.left.store(n - 1, Ordering::Relaxed);
-                return;
+                return false;
             }
         }
         countdown.start_gap(self.draw_gap());
-        if len > 0 {
-            self.record_sample(len);
-        }
+        len > 0 && self.record_sample(len)
     }
 
     /// A geometric gap with mean `S`: `1 + floor(ln U / ln(1 - 1/S))`, `U` uniform in (0, 1].
@@ -484,9 +492,10 @@ impl Calibrator {
         below.saturating_add(1)
     }
 
+    /// Records a sample; returns whether it is a tick (see [`record`](Self::record)).
     #[cold]
     #[inline(never)]
-    fn record_sample(&self, len: usize) {
+    fn record_sample(&self, len: usize) -> bool {
         let i = bucket_index(len, self.min_bits, self.cfg.buckets);
         // Relaxed: statistics and triggers.
         let n = self.counts[i].fetch_add(1, Ordering::Relaxed) + 1;
@@ -496,6 +505,7 @@ impl Calibrator {
         if by_window || by_bucket {
             self.calibrate();
         }
+        s % self.tick_samples == 0
     }
 
     /// Recomputes the sizes from the current window, unless another thread is doing it now.

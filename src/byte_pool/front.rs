@@ -82,6 +82,21 @@ pub(super) struct Counters {
     evicted: AtomicU64,
     /// Whether the slot holds a buffer.
     occupied: AtomicBool,
+    /// Gets served by a class pool.
+    class_gets: AtomicU64,
+}
+
+/// Every thread's [`Counters`], summed.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Totals {
+    /// Puts, kept or not.
+    pub(super) puts: u64,
+    /// Buffers that left a slot other than to a get.
+    pub(super) evicted: u64,
+    /// Slots holding a buffer.
+    pub(super) occupied: u64,
+    /// Gets served by a class pool.
+    pub(super) class_gets: u64,
 }
 
 /// A thread's front and counters in one pool. All slot traffic goes through it, so the
@@ -112,9 +127,19 @@ impl<'a> Local<'a> {
 
     /// A buffer taken from the slot was not handed out.
     pub(super) fn evicted(self) {
-        let n = &self.counters.evicted;
-        n.store(n.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+        bump(&self.counters.evicted);
     }
+
+    /// A get was served by a class pool.
+    pub(super) fn class_got(self) {
+        bump(&self.counters.class_gets);
+    }
+}
+
+/// Adds one to an owner-only counter: a load and a store, no read-modify-write.
+fn bump(n: &AtomicU64) {
+    // Relaxed: statistics.
+    n.store(n.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 /// The fronts of one pool, one per thread that used it.
@@ -258,15 +283,14 @@ impl Fronts {
         })
     }
 
-    /// Sums every thread's counters: (puts, buffers that left a slot other than to a get,
-    /// slots holding a buffer).
-    pub(super) fn totals(&self) -> (u64, u64, u64) {
-        self.counters.iter().fold((0, 0, 0), |(p, e, o), c| {
-            (
-                p + c.countdown.puts(),
-                e + c.evicted.load(Ordering::Relaxed),
-                o + u64::from(c.occupied.load(Ordering::Relaxed)),
-            )
+    /// Sums every thread's counters.
+    pub(super) fn totals(&self) -> Totals {
+        self.counters.iter().fold(Totals::default(), |t, c| Totals {
+            puts: t.puts + c.countdown.puts(),
+            // Relaxed: statistics.
+            evicted: t.evicted + c.evicted.load(Ordering::Relaxed),
+            occupied: t.occupied + u64::from(c.occupied.load(Ordering::Relaxed)),
+            class_gets: t.class_gets + c.class_gets.load(Ordering::Relaxed),
         })
     }
 }
