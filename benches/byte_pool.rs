@@ -1,13 +1,15 @@
 //! `ByteBufferPool` on the shared workload W1 (get, append 64 B, release) beside
 //! `Vec::with_capacity(64)`, and the calibration overhead: ByteBufferPool against a raw
 //! `Pool<ByteBuffer>` and a raw `Pool<Box<ByteBuffer>>` (what ByteBufferPool stores) doing the
-//! same get/append/clear/put, in the same group.
+//! same get/append/clear/put, in the same group; and 256 buffers in flight with the workload's
+//! sizes, through the size classes, with and without ageing by traffic, beside `Vec`.
 //!
 //! Run: `cargo bench --bench byte_pool`.
 
 #[path = "shared/threads.rs"]
 mod threads;
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::thread;
@@ -159,5 +161,57 @@ fn sampling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w1, overhead, sampling);
+/// 256 buffers in flight: each iteration releases the oldest and takes one for the next size
+/// of `workloads/sizes.txt` with `get_with_capacity`, writing one byte (the memory test of
+/// `tests/byte_pool.rs`, timed). What the finer classes and ageing by traffic cost in time,
+/// beside the previous design (power-of-two classes, the clock alone) and the allocator.
+fn in_flight(c: &mut Criterion) {
+    let sizes: Vec<usize> = include_str!("../workloads/sizes.txt")
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let mut g = c.benchmark_group("in_flight_256");
+    g.measurement_time(Duration::from_secs(3));
+    let mut next = sizes.iter().copied().cycle();
+    let mut ring: VecDeque<Vec<u8>> = VecDeque::new();
+    g.bench_function("Vec::with_capacity", |b| {
+        b.iter(|| {
+            if ring.len() == 256 {
+                drop(ring.pop_front());
+            }
+            let mut v = Vec::with_capacity(next.next().unwrap_or(64));
+            v.push(1);
+            ring.push_back(black_box(v));
+        })
+    });
+    drop(ring);
+    let configs = [
+        ("ByteBufferPool (4 classes/octave, traffic)", 4, Some(1)),
+        ("ByteBufferPool (4 classes/octave, clock only)", 4, None),
+        ("ByteBufferPool (1 class/octave, clock only)", 1, None),
+    ];
+    for (name, per_octave, traffic) in configs {
+        let pool = ByteBufferPool::builder()
+            .age_policy(AgePolicy::Manual)
+            .classes_per_octave(per_octave)
+            .age_by_traffic(traffic)
+            .build()
+            .unwrap();
+        let mut next = sizes.iter().copied().cycle();
+        let mut ring = VecDeque::new();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                if ring.len() == 256 {
+                    drop(ring.pop_front());
+                }
+                let mut buf = pool.get_with_capacity(next.next().unwrap_or(64));
+                buf.push(1);
+                ring.push_back(black_box(buf));
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, w1, overhead, sampling, in_flight);
 criterion_main!(benches);
