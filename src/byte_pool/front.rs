@@ -126,17 +126,20 @@ impl<'a> Local<'a> {
     }
 
     /// A buffer taken from the slot was not handed out.
+    #[inline]
     pub(super) fn evicted(self) {
         bump(&self.counters.evicted);
     }
 
     /// A get was served by a class pool.
+    #[inline]
     pub(super) fn class_got(self) {
         bump(&self.counters.class_gets);
     }
 }
 
 /// Adds one to an owner-only counter: a load and a store, no read-modify-write.
+#[inline]
 fn bump(n: &AtomicU64) {
     // Relaxed: statistics.
     n.store(n.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);

@@ -524,8 +524,12 @@ impl<T: Send + 'static> Shared<T> {
         };
         // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
         let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        let own = self.locals.get();
         let mut dropped = 0;
         for remote in self.remotes.iter() {
+            if own.is_some_and(|local| Arc::ptr_eq(remote, &local.remote)) {
+                continue; // the calling thread's: its `rotate` below drains it, by cheaper pops
+            }
             // Acquire: pairs with the Release store of `rotate`.
             let cur = remote.cur.load(Ordering::Acquire);
             dropped += match expired(cur, epoch) {
@@ -537,11 +541,13 @@ impl<T: Send + 'static> Shared<T> {
                 }
             };
         }
-        // Relaxed: statistics.
-        self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+        if dropped > 0 {
+            // Relaxed: statistics.
+            self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+        }
         // The calling thread moves its own record now, private object included, so that two
         // `age()` calls by the owner drop everything it left (Go's TestPoolRelease).
-        if let Some(local) = self.locals.get() {
+        if let Some(local) = own {
             if local.seen.get() != epoch {
                 self.rotate(local, epoch);
             }
