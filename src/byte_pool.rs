@@ -45,15 +45,18 @@ use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFligh
 /// Each thread has a *front* in the pool: one slot holding the buffer it returned last (plus
 /// its sampling countdown and counters), so a loop that takes and returns one buffer gets the
 /// same one back, whatever it grew to, without touching anything shared. Behind the fronts,
-/// buffers are kept in one [`Pool`] per size class (the histogram's buckets): a buffer leaving
-/// a front slot is filed under the largest class its capacity covers, never a smaller one it
+/// buffers are kept in one [`Pool`] per size class: each power-of-two octave of the histogram's
+/// buckets cut into four classes (64, 80, 96, 112, 128, 160, … B;
+/// [`classes_per_octave`](ByteBufferPoolBuilder::classes_per_octave)). A buffer leaving a
+/// front slot is filed under the largest class its capacity covers, never a smaller one it
 /// could not fill.
 ///
 /// `get()`, which knows no size, takes the front's buffer if it has at least `default_size`,
 /// else looks in the class of the buffer this thread returned last, then in the default class,
-/// then in larger ones. `get_with_capacity(n)` takes the front's buffer if it fits `n` within
-/// `n`'s class, else looks in `n`'s class and the next one, so a small request does not pin a
-/// huge buffer and a large one does not get a tiny buffer to regrow.
+/// then in larger ones. `get_with_capacity(n)` takes a buffer from the smallest class whose
+/// bound is at least `n` or a class up to one octave above it (the front's, if it is in that
+/// range), else allocates that class's bound (at most 1.25 `n`), so a small request does not
+/// pin a huge buffer and a large one does not get a tiny buffer to regrow.
 ///
 /// # Memory
 ///
@@ -65,7 +68,10 @@ use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFligh
 /// into it: at the thread's first call after a cycle, the slot's buffer joins its class pool
 /// and ages there (or is dropped, if the thread slept through two cycles); when the thread
 /// exits, it goes where other threads can take it and ageing can drop it. Meanwhile at most one
-/// buffer per idle, live thread waits, as with [`Pool`]'s private slot. An optional cap bounds
+/// buffer per idle, live thread waits, as with [`Pool`]'s private slot. The class pools also
+/// age by traffic: a cycle each time the pool has served as many gets as it has buffers out
+/// ([`age_by_traffic`](ByteBufferPoolBuilder::age_by_traffic)), so that under steady load a
+/// class whose demand fell does not keep what its last peak left. An optional cap bounds
 /// the bytes of capacity the pool holds, fronts included
 /// ([`max_retained_bytes`](ByteBufferPoolBuilder::max_retained_bytes)).
 ///
@@ -394,7 +400,7 @@ impl ByteBufferPoolBuilder {
     /// a buffer idle for longer than that is allocated again when it is next needed. Buffers
     /// in front slots (one per thread) age by the clock only.
     ///
-    /// Puts are counted by the sampler (a check about once per 128 puts, on sampled puts of a
+    /// Puts are counted by the sampler (a check about once per 64 puts, on sampled puts of a
     /// non-empty buffer), and "out" is `gets - puts` of the pool's counters (a detached buffer
     /// counts as out for good, which only lengthens the cycle).
     ///
@@ -713,7 +719,7 @@ impl ByteBufferPool {
             .catch_up(local, self.inner.epoch.load(Ordering::Relaxed));
     }
 
-    /// About every 128 puts (see `Calibrator::record`): runs an ageing cycle of the classes
+    /// About every 64 puts (see `Calibrator::record`): runs an ageing cycle of the classes
     /// that hold buffers if the pool has taken enough puts since the last one (see
     /// [`ByteBufferPoolBuilder::age_by_traffic`]).
     #[cold]

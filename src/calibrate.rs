@@ -173,7 +173,7 @@ impl CalibrationConfig {
 }
 
 /// About how many puts (across all threads) apart [`Calibrator::record`] returns `true`.
-pub(crate) const TICK_PUTS: u64 = 128;
+pub(crate) const TICK_PUTS: u64 = 64;
 
 /// The most buckets a configuration may have.
 const MAX_BUCKETS: usize = 40;
