@@ -113,6 +113,8 @@ pub struct ByteBufferPool {
 /// [`ByteBufferPool`]'s counters, summed over threads.
 struct Counts {
     gets: u64,
+    /// Gets that the fronts did not serve: served by a class pool, or allocated.
+    behind_fronts: u64,
     puts: u64,
     hits: u64,
     misses: u64,
@@ -196,7 +198,7 @@ impl Inner {
 
     /// Files a buffer under the largest class its capacity fills, with `put` (`Pool::put`, or
     /// `Pool::put_stealable` for a thread that is exiting), and sets the class's bit in the
-    /// non-empty hint.
+    /// non-empty hint and in the classes filed in during this cycle of ageing by traffic.
     fn file(&self, buf: Box<ByteBuffer>, put: fn(&Pool<Box<ByteBuffer>>, Box<ByteBuffer>)) {
         let class = self.sizes.of_capacity(buf.capacity());
         put(&self.classes[class], buf);
@@ -390,19 +392,22 @@ impl ByteBufferPoolBuilder {
 
     /// Sets how the size classes age by traffic, besides the
     /// [`age_policy`](Self::age_policy)'s clock: `Some(k)` runs an ageing cycle of the class
-    /// pools each time the pool has taken `k` times as many puts as it has buffers out (and at
-    /// least [`ByteBufferPool::MIN_TRAFFIC_CYCLE`] puts) since the last one; `None` ages by the
-    /// clock alone. The default is [`ByteBufferPool::DEFAULT_AGE_BY_TRAFFIC`], `Some(2)`.
+    /// pools each time the pool has served `k` times as many gets as it has buffers out (and at
+    /// least [`ByteBufferPool::MIN_TRAFFIC_CYCLE`] gets) since the last one; `None` ages by the
+    /// clock alone. The default is [`ByteBufferPool::DEFAULT_AGE_BY_TRAFFIC`], `Some(1)`.
     ///
     /// A buffer idle in its class through two such cycles is dropped. Under steady traffic the
     /// clock alone never empties a class whose demand fell for a while, since every second's
-    /// cycle finds buffers that were taken recently; by traffic, what a class holds follows
-    /// what it served over the last few in-flight counts' worth of puts (see
-    /// `docs/CALIBRATION.md` for the memory measured with and without it). The price is reuse:
-    /// a buffer idle for longer than that is allocated again when it is next needed. Buffers
-    /// in front slots (one per thread) age by the clock only.
+    /// cycle finds buffers that were taken recently; by traffic, a buffer is dropped once it
+    /// sat idle while every buffer out could have come back once or twice (see
+    /// `docs/CALIBRATION.md` for the memory measured with and without it: 1.89× against 2.13×
+    /// or more the bytes in use, with 256 buffers in flight). The price is reuse: a buffer idle
+    /// for longer than that is allocated again when it is next needed; and time, where buffers
+    /// go through the class pools (`docs/BENCHMARKS.md`, `in_flight_256`). Buffers in front
+    /// slots (one per thread) age by the clock only. Gets are counted, not puts, so a burst of
+    /// buffers coming back with nobody asking does not age itself.
     ///
-    /// Puts are counted by the sampler (a check about once per 64 puts, on sampled puts of a
+    /// The check runs at the sampler's ticks (about once per 64 puts, on sampled puts of a
     /// non-empty buffer), and "out" is `gets - puts` of the pool's counters (a detached buffer
     /// counts as out for good, which only lengthens the cycle).
     ///
@@ -422,9 +427,9 @@ impl ByteBufferPoolBuilder {
     /// # Errors
     ///
     /// A [`ByteBufferPoolBuildError`] listing every invalid setting: see
-    /// [`CalibrationConfig`]'s fields, a zero `AgePolicy::Background` interval, and
+    /// [`CalibrationConfig`]'s fields, a zero `AgePolicy::Background` interval,
     /// [`classes_per_octave`](Self::classes_per_octave) not one of 1, 2, 4, 8 or above
-    /// `min_size`.
+    /// `min_size`, and [`age_by_traffic(Some(0))`](Self::age_by_traffic).
     pub fn build(self) -> Result<ByteBufferPool, ByteBufferPoolBuildError> {
         let mut problems = self.calibration.problems();
         if let AgePolicy::Background { interval } = self.age_policy {
@@ -532,10 +537,11 @@ impl ByteBufferPool {
     pub const DEFAULT_CLASSES_PER_OCTAVE: usize = 4;
 
     /// Ageing by traffic, unless [`ByteBufferPoolBuilder::age_by_traffic`] says otherwise: a
-    /// cycle of the class pools each time the pool has taken as many puts as it has buffers out.
+    /// cycle of the class pools each time the pool has served as many gets as it has buffers
+    /// out.
     pub const DEFAULT_AGE_BY_TRAFFIC: Option<u32> = Some(1);
 
-    /// The fewest puts between two cycles of ageing by traffic.
+    /// The fewest gets between two cycles of ageing by traffic.
     pub const MIN_TRAFFIC_CYCLE: u64 = 256;
 
     /// A pool with the default calibration and background ageing.
@@ -722,8 +728,8 @@ impl ByteBufferPool {
     }
 
     /// About every 64 puts (see `Calibrator::record`): runs an ageing cycle of the classes
-    /// that hold buffers if the pool has taken enough puts since the last one (see
-    /// [`ByteBufferPoolBuilder::age_by_traffic`]).
+    /// filed in during this cycle or the last if the pool has served enough gets since the
+    /// last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
     #[cold]
     #[inline(never)]
     fn traffic_tick(&self) {
@@ -737,17 +743,17 @@ impl ByteBufferPool {
         let Some(_flag) = SingleFlight::enter(&cycle.checking) else {
             return;
         };
-        let c = self.counts();
+        let (c, threads) = self.counts_and_threads();
         let out = c.gets.saturating_sub(c.puts);
         let start = cycle.start.load(Ordering::Relaxed);
         let length = out
             .saturating_mul(u64::from(*factor))
-            .max(Self::MIN_TRAFFIC_CYCLE);
+            .max(Self::MIN_TRAFFIC_CYCLE.saturating_mul(threads));
         // Saturating: a snapshot under load may mix moments.
-        if c.gets.saturating_sub(start) < length {
+        if c.behind_fronts.saturating_sub(start) < length {
             return;
         }
-        cycle.start.store(c.gets, Ordering::Relaxed);
+        cycle.start.store(c.behind_fronts, Ordering::Relaxed);
         for w in 0..filed.words() {
             let now = filed.take(w);
             let mut age = now | cycle.filed_before.take(w);
@@ -862,6 +868,11 @@ impl ByteBufferPool {
 
     /// The counters, summed over threads.
     fn counts(&self) -> Counts {
+        self.counts_and_threads().0
+    }
+
+    /// The counters, summed over threads, and the number of threads.
+    fn counts_and_threads(&self) -> (Counts, u64) {
         // Relaxed: statistics.
         let misses = self.misses.load(Ordering::Relaxed);
         let discarded = self.discarded.load(Ordering::Relaxed);
@@ -875,13 +886,15 @@ impl ByteBufferPool {
             .saturating_sub(t.evicted)
             .saturating_sub(t.occupied)
             + t.class_gets;
-        Counts {
+        let counts = Counts {
             gets: hits + misses,
+            behind_fronts: t.class_gets + misses,
             puts: t.puts,
             hits,
             misses,
             discarded,
-        }
+        };
+        (counts, t.threads)
     }
 
     /// The calibration settings the pool was built with.
@@ -1013,6 +1026,7 @@ impl fmt::Debug for ByteBufferPool {
             .field("max_size", &self.calibrator.max_size())
             .field("classes", &self.inner.classes.len())
             .field("age_policy", &self.age_policy)
+            .field("age_by_traffic", &self.traffic.as_ref().map(|(k, _)| *k))
             .finish_non_exhaustive()
     }
 }

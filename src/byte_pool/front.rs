@@ -97,6 +97,8 @@ pub(super) struct Totals {
     pub(super) occupied: u64,
     /// Gets served by a class pool.
     pub(super) class_gets: u64,
+    /// Threads that have used the pool (records, including those inherited by new threads).
+    pub(super) threads: u64,
 }
 
 /// A thread's front and counters in one pool. All slot traffic goes through it, so the
@@ -294,6 +296,7 @@ impl Fronts {
             evicted: t.evicted + c.evicted.load(Ordering::Relaxed),
             occupied: t.occupied + u64::from(c.occupied.load(Ordering::Relaxed)),
             class_gets: t.class_gets + c.class_gets.load(Ordering::Relaxed),
+            threads: t.threads + 1,
         })
     }
 }
