@@ -557,7 +557,7 @@ fn size_aware_and_blind_ratios() -> (f64, f64) {
     (ours, blind_ratio)
 }
 
-/// Size classes against one size-blind pool (Go's design): 1.86x-1.97x against 31.14x over six
+/// Size classes against one size-blind pool (Go's design): 1.87x-1.97x against 31.14x over six
 /// seeds (`SEED=1..5` and the default); docs/CALIBRATION.md.
 #[test]
 fn size_aware_reuse_holds_far_less_than_a_size_blind_pool() {
