@@ -128,9 +128,9 @@ struct TrafficCycle {
     /// Single-flight flag of the check at a tick.
     checking: AtomicBool,
     /// Classes a buffer was filed in during the previous cycle (`Inner::filed`: during this
-    /// one). A class in neither has been aged twice since its last buffer came: it holds
-    /// nothing more to age.
+    /// one), and during the one before.
     filed_before: Hint,
+    filed_earlier: Hint,
 }
 
 /// The part of a [`ByteBufferPool`] that ages and that hears of thread exits.
@@ -369,8 +369,8 @@ impl ByteBufferPoolBuilder {
     /// [`ByteBufferPool::DEFAULT_CLASSES_PER_OCTAVE`].
     ///
     /// [`get_with_capacity(n)`](ByteBufferPool::get_with_capacity) allocates the smallest class
-    /// bound that holds `n`, so with `k` classes per octave a buffer has at most `1 + 1/k`
-    /// times the room asked for (2× with 1, 1.25× with 4). Finer classes hold less memory in
+    /// bound that holds `n`, so with `k` classes per octave a fresh buffer has at most `1 + 1/k`
+    /// times the room asked for (2× with 1, 1.25× with 4; below `min_size`, `min_size`). Finer classes hold less memory in
     /// flight; each class is one [`Pool`], so more of them cost memory per pool (an empty
     /// pool's structures: 33 KB with 1 class per octave, 60 KB with 2, 115 KB with 4, 223 KB
     /// with 8, measured with a counting allocator) and time when buffers go through the class
@@ -393,13 +393,16 @@ impl ByteBufferPoolBuilder {
     /// Sets how the size classes age by traffic, besides the
     /// [`age_policy`](Self::age_policy)'s clock: `Some(k)` runs an ageing cycle of the class
     /// pools each time they have seen `k` times as many gets as the pool has buffers out, and
-    /// at least [`ByteBufferPool::MIN_TRAFFIC_CYCLE`] gets per thread using the pool, since the
-    /// last one; `None` ages by the clock alone. The default is
+    /// at least [`ByteBufferPool::MIN_TRAFFIC_CYCLE`] gets per thread (the most threads that
+    /// have used the pool at once: its per-thread records, whose ids exiting threads hand on),
+    /// since the last one; `None` ages by the clock alone. The default is
     /// [`ByteBufferPool::DEFAULT_AGE_BY_TRAFFIC`], `Some(1)`. The gets counted are those that
     /// reach the class pools (served by one, or allocating): a get served by a thread's front
     /// slot never touches them.
     ///
-    /// A buffer idle in its class through two such cycles is dropped. Under steady traffic the
+    /// A buffer idle in its class through two such cycles is dropped (one in another thread's
+    /// private slot of the class pool, as with the clock, at that thread's next use of the
+    /// class). Under steady traffic the
     /// clock alone never empties a class whose demand fell for a while, since every second's
     /// cycle finds buffers that were taken recently; by traffic, a buffer is dropped once it
     /// sat idle while every buffer out could have come back once or twice (see
@@ -412,8 +415,8 @@ impl ByteBufferPoolBuilder {
     /// Gets are counted, not puts, so a burst of buffers coming back with nobody asking does
     /// not age itself.
     ///
-    /// The check runs at the sampler's ticks (about once per 64 puts, on sampled puts of a
-    /// non-empty buffer), and "out" is `gets - puts` of the pool's counters (a detached buffer
+    /// The check runs at the sampler's ticks (about once per `max(64, S)` puts, `S` being
+    /// [`CalibrationConfig::sample_every`], on sampled puts of a non-empty buffer), and "out" is `gets - puts` of the pool's counters (a detached buffer
     /// counts as out for good, which only lengthens the cycle).
     ///
     /// # Examples
@@ -523,6 +526,7 @@ impl ByteBufferPoolBuilder {
                     start: AtomicU64::new(0),
                     checking: AtomicBool::new(false),
                     filed_before: Hint::new(class_count),
+                    filed_earlier: Hint::new(class_count),
                 };
                 (k, CachePadded::new(cycle))
             }),
@@ -599,8 +603,9 @@ impl ByteBufferPool {
     }
 
     /// Takes an empty buffer with at least `capacity` bytes of room, in a guard that returns it
-    /// when dropped. It comes from `capacity`'s size class or the next one, or is allocated
-    /// with the class's size (exactly `capacity` above the largest class).
+    /// when dropped. It comes from `capacity`'s size class (the smallest whose bound is at
+    /// least `capacity`) or a class up to one octave above it, or is allocated with the class's
+    /// bound (exactly `capacity` above the largest class).
     ///
     /// When the guard returns it, the calibrator samples the larger of its length and
     /// `capacity`: a reservation is demand even if it comes back unused, so sizes that callers
@@ -735,8 +740,8 @@ impl ByteBufferPool {
     }
 
     /// About every 64 puts (see `Calibrator::record`): runs an ageing cycle of the classes
-    /// filed in during this cycle or the last if the pool has served enough gets since the
-    /// last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
+    /// filed in during this cycle or the two before if the class pools have seen enough gets
+    /// since the last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
     #[cold]
     #[inline(never)]
     fn traffic_tick(&self) {
@@ -744,7 +749,7 @@ impl ByteBufferPool {
             return;
         };
         let filed = &self.inner.filed;
-        if !filed.any() && !cycle.filed_before.any() {
+        if !filed.any() && !cycle.filed_before.any() && !cycle.filed_earlier.any() {
             return; // nothing to age: every buffer is out, in a front slot, or aged twice
         }
         let Some(_flag) = SingleFlight::enter(&cycle.checking) else {
@@ -761,10 +766,17 @@ impl ByteBufferPool {
             return;
         }
         cycle.start.store(c.behind_fronts, Ordering::Relaxed);
+        // The classes filed in during this cycle or the two before. Two would do if a filing
+        // were seen in `filed` before the cycle that takes it: a class filed in neither has
+        // been aged twice since. But a filing's `Relaxed` test of its bit may read a bit this
+        // loop is clearing, while its buffer already counts in the class pool's new epoch;
+        // the third cycle ages such a buffer a second time.
         for w in 0..filed.words() {
             let now = filed.take(w);
-            let mut age = now | cycle.filed_before.take(w);
+            let before = cycle.filed_before.take(w);
+            let mut age = now | before | cycle.filed_earlier.take(w);
             cycle.filed_before.mark_word(w, now);
+            cycle.filed_earlier.mark_word(w, before);
             while age != 0 {
                 self.inner.classes[w * 64 + age.trailing_zeros() as usize].age();
                 age &= age - 1;

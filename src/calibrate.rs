@@ -172,7 +172,8 @@ impl CalibrationConfig {
     }
 }
 
-/// About how many puts (across all threads) apart [`Calibrator::record`] returns `true`.
+/// About how many puts (across all threads) apart [`Calibrator::record`] returns `true`: a
+/// tick every `max(1, TICK_PUTS / S)` samples, so every `max(TICK_PUTS, S)` puts or so.
 pub(crate) const TICK_PUTS: u64 = 64;
 
 /// The most buckets a configuration may have.

@@ -3,8 +3,8 @@
 //!
 //! Each octave `[min_size·2^o, min_size·2^(o+1))` of the calibrator's buckets is cut into
 //! `per_octave` classes of equal width (a power of two: 1, 2, 4 or 8), so that a buffer asked
-//! for `n` bytes is allocated with at most `1 + 1/per_octave` times `n` instead of up to twice
-//! `n`. With 4 per octave the bounds run 64, 80, 96, 112, 128, 160, … B; every power of two is
+//! for `n >= min_size` bytes is allocated with at most `1 + 1/per_octave` times `n` instead of
+//! up to twice `n`. With 4 per octave the bounds run 64, 80, 96, 112, 128, 160, … B; every power of two is
 //! a bound, so a buffer that grew by doubling (as [`ByteBuffer`](crate::ByteBuffer) does) still
 //! fills its class exactly. The last class starts at the largest bucket's bound (32 MiB by
 //! default) and holds everything above it.
