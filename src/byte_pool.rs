@@ -15,7 +15,7 @@ use crossbeam_utils::CachePadded;
 use self::classes::{Hint, SizeClasses};
 use self::front::{Fronts, Local};
 use crate::buffer::{ByteBuffer, FormatError};
-use crate::calibrate::{CalibrationConfig, Calibrator, bucket_size};
+use crate::calibrate::{CalibrationConfig, Calibrator};
 use crate::pool::{AgePolicy, Ageable, Pool, hook_thread_exit, register_ageing};
 use crate::stats::Stats;
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak};
@@ -99,7 +99,7 @@ pub struct ByteBufferPool {
     /// What the janitor and the thread-exit hooks reach too.
     inner: Arc<Inner>,
     calibrator: Calibrator,
-    /// The smallest class's bound (`1 << inner.min_bits`): smaller buffers are not kept.
+    /// The smallest class's bound: smaller buffers are not kept.
     min_size: usize,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
@@ -149,7 +149,6 @@ struct Inner {
     /// Classes a buffer was filed in since the last cycle of ageing by traffic (see
     /// `TrafficCycle`).
     filed: Hint,
-    min_bits: u32,
     /// Ageing cycles so far. Written under `aging`; read `Relaxed` by a thread catching up
     /// with a cycle (it only decides what happens to a front's buffer).
     epoch: AtomicU64,
@@ -504,7 +503,6 @@ impl ByteBufferPoolBuilder {
             classes,
             sizes,
             fronts: Fronts::new(),
-            min_bits: self.calibration.min_size.trailing_zeros(),
             epoch: AtomicU64::new(0),
             aging: AtomicBool::new(false),
             retained,
@@ -966,7 +964,8 @@ impl ByteBufferPool {
                 local,
                 default,
                 sizes.len() - 1,
-                bucket_size(default_bucket, self.inner.min_bits),
+                // The bucket's bound, a power of two: every bucket bound is a class bound.
+                sizes.bound(default),
             ),
         }
     }

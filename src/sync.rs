@@ -38,6 +38,17 @@ impl Drop for SingleFlight<'_> {
     }
 }
 
+/// Adds one to a counter that only the calling thread writes (others only read it): a load
+/// and a store, no read-modify-write, so no locked instruction on the hot paths that count.
+#[inline]
+pub(crate) fn bump_owned(counter: &AtomicU64) {
+    // Relaxed: statistics; with one writer, the load sees its own last store.
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
+}
+
 /// For `static`s, which loom's atomics cannot initialise: always std's. Such statics (ids
 /// handed out once per pool, never repeated within a process) are outside the loom model.
 pub(crate) use std::sync::atomic::AtomicU64 as StaticAtomicU64;

@@ -49,7 +49,7 @@ use thread_local::ThreadLocal;
 
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
-use crate::sync::{AtomicBool, AtomicU64, Ordering, StaticAtomicU64, fence};
+use crate::sync::{AtomicBool, AtomicU64, Ordering, StaticAtomicU64, bump_owned, fence};
 
 /// The owner-only state of one thread in one pool.
 #[derive(Default)]
@@ -130,21 +130,14 @@ impl<'a> Local<'a> {
     /// A buffer taken from the slot was not handed out.
     #[inline]
     pub(super) fn evicted(self) {
-        bump(&self.counters.evicted);
+        bump_owned(&self.counters.evicted);
     }
 
     /// A get was served by a class pool.
     #[inline]
     pub(super) fn class_got(self) {
-        bump(&self.counters.class_gets);
+        bump_owned(&self.counters.class_gets);
     }
-}
-
-/// Adds one to an owner-only counter: a load and a store, no read-modify-write.
-#[inline]
-fn bump(n: &AtomicU64) {
-    // Relaxed: statistics.
-    n.store(n.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 /// The fronts of one pool, one per thread that used it.

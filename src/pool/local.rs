@@ -94,18 +94,6 @@ impl<T> Local<T> {
     }
 }
 
-impl<T> Remote<T> {
-    /// Adds one to an owner-written counter: a load and a store, no read-modify-write.
-    #[inline]
-    pub(super) fn bump(counter: &AtomicU64) {
-        // Relaxed: statistics; only the owning thread writes this counter.
-        counter.store(
-            counter.load(Ordering::Relaxed).wrapping_add(1),
-            Ordering::Relaxed,
-        );
-    }
-}
-
 /// Steals one item from `stealer`, retrying a lost race a few times. `None` if it is empty or
 /// stayed contended.
 pub(super) fn steal_one<T>(stealer: &Stealer<T>) -> Option<T> {

@@ -16,7 +16,9 @@ use thread_local::ThreadLocal;
 use self::epoch::{Expired, expired, slot};
 pub(crate) use self::janitor::{Ageable, hook_thread_exit, register as register_ageing};
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
-use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak};
+use crate::sync::{
+    Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak, bump_owned,
+};
 
 /// A thread-safe pool of reusable objects: Go's `sync.Pool`, typed.
 ///
@@ -442,7 +444,7 @@ impl<T: Send + 'static> Shared<T> {
     #[inline]
     fn try_get(&self) -> Option<T> {
         let local = self.local();
-        Remote::<T>::bump(&local.remote.gets);
+        bump_owned(&local.remote.gets);
         if let Some(x) = local.private.take() {
             return Some(x);
         }
@@ -455,7 +457,7 @@ impl<T: Send + 'static> Shared<T> {
     #[inline]
     fn put(&self, value: T) {
         let local = self.local();
-        Remote::<T>::bump(&local.remote.puts);
+        bump_owned(&local.remote.puts);
         // One load and one store of the slot in the common case (it was empty).
         if let Some(held) = local.private.replace(Some(value)) {
             // Go's order: the older object stays private, the newer one goes on the deque.
@@ -469,17 +471,17 @@ impl<T: Send + 'static> Shared<T> {
     #[inline(never)]
     fn get_slow(&self, local: &Local<T>) -> Option<T> {
         if let Some(x) = self.steal(local, false) {
-            Remote::<T>::bump(&local.remote.steals);
+            bump_owned(&local.remote.steals);
             return Some(x);
         }
         if let Some(x) = local.victim().pop() {
             return Some(x);
         }
         if let Some(x) = self.steal(local, true) {
-            Remote::<T>::bump(&local.remote.steals);
+            bump_owned(&local.remote.steals);
             return Some(x);
         }
-        Remote::<T>::bump(&local.remote.misses);
+        bump_owned(&local.remote.misses);
         None
     }
 
@@ -692,7 +694,7 @@ impl<T: Send + 'static> Pool<T> {
     /// (`ByteBufferPool`'s exit hook, which may run after this pool's own).
     pub(crate) fn put_stealable(&self, value: T) {
         let local = self.shared.local();
-        Remote::<T>::bump(&local.remote.puts);
+        bump_owned(&local.remote.puts);
         local.exit_deque().push(value);
         // The thread is exiting, and this pool's own hook may have run already (or never
         // been registered): mark the record for the next thread with this id to re-hook.
