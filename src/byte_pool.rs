@@ -101,6 +101,9 @@ pub struct ByteBufferPool {
     calibrator: Calibrator,
     /// The smallest class's bound: smaller buffers are not kept.
     min_size: usize,
+    /// Whether the retained bytes are capped (`Inner::retained` is `Some`). Here, beside
+    /// `min_size`, so that the front's paths test it without reaching into `Inner`.
+    capped: bool,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
@@ -513,6 +516,7 @@ impl ByteBufferPoolBuilder {
             let _started = register_ageing(weak, interval);
         }
         Ok(ByteBufferPool {
+            capped: inner.retained.is_some(),
             inner,
             min_size: self.calibration.min_size,
             calibrator: Calibrator::new(self.calibration),
@@ -688,8 +692,31 @@ impl ByteBufferPool {
 
     /// Samples the buffer, then drops it or keeps it in this thread's front slot (moving the
     /// buffer the slot held to its class pool).
+    ///
+    /// The common put (this thread's front is cached, the put is not a sample, the capacity is
+    /// one the pool keeps and there is no cap to charge) is recognised before anything
+    /// changes, so that every other put can start over in [`put_slow`](Self::put_slow). So
+    /// nothing is held across a call: where the guard's drop is not inlined, this is a leaf
+    /// with no registers to save.
     #[inline]
-    fn put_boxed(&self, mut buf: Box<ByteBuffer>, requested: usize) {
+    fn put_boxed(&self, buf: Box<ByteBuffer>, requested: usize) {
+        if let Some(local) = self.inner.fronts.cached() {
+            let countdown = &local.counters.countdown;
+            if let Some(next) = countdown.unsampled() {
+                let cap = buf.capacity();
+                if cap >= self.min_size && cap <= self.calibrator.keep_limit() && !self.capped {
+                    countdown.count_unsampled(next);
+                    return self.slot(local, buf);
+                }
+            }
+        }
+        self.put_slow(buf, requested);
+    }
+
+    /// Every put but the common one (see [`put_boxed`](Self::put_boxed)).
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, buf: Box<ByteBuffer>, requested: usize) {
         let local = self.local();
         // Samples the size the buffer was needed at: its length, or the capacity it was asked
         // for if larger. The countdown also counts the put.
@@ -709,6 +736,14 @@ impl ByteBufferPool {
                 return self.discard(buf);
             }
         }
+        self.slot(local, buf);
+    }
+
+    /// Clears a kept buffer and puts it in this thread's front slot, filing the buffer the
+    /// slot held in its class pool.
+    #[inline(always)]
+    fn slot(&self, local: Local<'_>, mut buf: Box<ByteBuffer>) {
+        let cap = buf.capacity();
         buf.clear();
         local.front.last_cap.set(cap);
         if let Some(older) = local.fill(buf) {
@@ -803,8 +838,8 @@ impl ByteBufferPool {
             self.unslot(local, buf);
             return None;
         }
-        if let Some(r) = &self.inner.retained {
-            r.sub(buf.capacity());
+        if self.capped {
+            self.uncharge(&buf);
         }
         Some(buf)
     }
@@ -998,8 +1033,8 @@ impl ByteBufferPool {
     fn try_class(&self, local: Local<'_>, class: usize) -> Option<Box<ByteBuffer>> {
         let buf = self.inner.classes[class].try_get()?;
         local.class_got();
-        if let Some(r) = &self.inner.retained {
-            r.sub(buf.capacity());
+        if self.capped {
+            self.uncharge(&buf);
         }
         Some(buf)
     }
@@ -1027,6 +1062,15 @@ impl ByteBufferPool {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         Box::new(ByteBuffer::with_capacity(fresh))
+    }
+
+    /// A buffer leaves the pool's keeping: no longer counted in the retained bytes.
+    #[cold]
+    #[inline(never)]
+    fn uncharge(&self, buf: &ByteBuffer) {
+        if let Some(r) = &self.inner.retained {
+            r.sub(buf.capacity());
+        }
     }
 
     #[cold]

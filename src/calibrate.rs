@@ -309,6 +309,23 @@ impl Countdown {
         gap
     }
 
+    /// If the put in progress is not the sample (nor the first put, which starts a gap):
+    /// the countdown's next value, for [`count_unsampled`](Self::count_unsampled). Changes
+    /// nothing, so that a caller can check its other conditions before committing the put.
+    #[inline]
+    pub(crate) fn unsampled(&self) -> Option<u64> {
+        // Relaxed: only the owner writes; `puts` reads.
+        let n = self.left.load(Ordering::Relaxed);
+        (n > 1).then(|| n - 1)
+    }
+
+    /// Counts down a put that [`unsampled`](Self::unsampled) found is not the sample; `next`
+    /// is what it returned. The owner's alternative to [`Calibrator::record`].
+    #[inline]
+    pub(crate) fn count_unsampled(&self, next: u64) {
+        self.left.store(next, Ordering::Relaxed);
+    }
+
     /// Puts counted so far: the gaps drawn, less what is left of the current one. Read while
     /// the owner restarts a gap, it may come out low (never high), by at most that gap.
     pub(crate) fn puts(&self) -> u64 {
@@ -446,12 +463,12 @@ impl Calibrator {
     #[inline]
     pub(crate) fn record(&self, countdown: &Countdown, len: usize) -> bool {
         // Relaxed, here and in `restart_countdown`: only the owner writes; `puts` reads.
-        let n = countdown.left.load(Ordering::Relaxed);
-        if n > 1 {
-            countdown.left.store(n - 1, Ordering::Relaxed);
-            false
-        } else {
-            self.restart_countdown(countdown, n, len)
+        match countdown.unsampled() {
+            Some(next) => {
+                countdown.count_unsampled(next);
+                false
+            }
+            None => self.restart_countdown(countdown, len),
         }
     }
 
@@ -460,7 +477,9 @@ impl Calibrator {
     /// memorylessness allows).
     #[cold]
     #[inline(never)]
-    fn restart_countdown(&self, countdown: &Countdown, mut n: u64, len: usize) -> bool {
+    fn restart_countdown(&self, countdown: &Countdown, len: usize) -> bool {
+        // Relaxed: as in `unsampled`.
+        let mut n = countdown.left.load(Ordering::Relaxed);
         if n == 0 {
             n = countdown.start_gap(self.draw_gap());
             if n > 1 {

@@ -212,6 +212,16 @@ impl Fronts {
     /// an ageing cycle.
     #[inline]
     pub(super) fn local(&self, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
+        match self.cached() {
+            Some(local) => local,
+            None => self.local_slow(catch_up),
+        }
+    }
+
+    /// The calling thread's front and counters if the cache holds them (the thread used this
+    /// set last, and no ageing cycle has run since): the fast path of [`local`](Self::local).
+    #[inline]
+    pub(super) fn cached(&self) -> Option<Local<'_>> {
         // Relaxed: any key this `Fronts` ever held identifies it (see `key`).
         let key = self.key.load(Ordering::Relaxed);
         let cached = CACHE.get();
@@ -227,20 +237,22 @@ impl Fronts {
             // - Only shared references are formed; `Front` is `!Sync`, so they stay on this
             //   thread (point 3).
             unsafe {
-                Local {
+                Some(Local {
                     front: &*cached.front,
                     counters: &*cached.counters,
-                }
+                })
             }
         } else {
-            self.local_slow(key, catch_up)
+            None
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn local_slow(&self, key: u64, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
-        // Acquire: with the `Relaxed` load of `key` in `local`, pairs with `renew_key`.
+    fn local_slow(&self, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
+        // Relaxed: as in `cached`; the fence below orders it.
+        let key = self.key.load(Ordering::Relaxed);
+        // Acquire: with the `Relaxed` load of `key`, pairs with `renew_key`.
         fence(Ordering::Acquire);
         // The references to cache come from `get`, not from `get_or`: right after inserting,
         // `get_or` returns a reference derived from a `&mut` to the new entry, and a later
