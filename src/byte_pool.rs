@@ -864,6 +864,10 @@ impl ByteBufferPool {
     /// assert_eq!(pool.stats().default_size, 4096);
     /// ```
     pub fn calibrate(&self) -> bool {
+        // The samples this thread holds count in this calibration.
+        if let Some(local) = self.inner.fronts.existing() {
+            self.calibrator.flush(&local.counters.countdown);
+        }
         self.calibrator.calibrate()
     }
 

@@ -4,15 +4,17 @@
 //! Go's `bytebufferpool` increments a shared counter on every `Put`. Here a put is *sampled*
 //! with probability `1 / S`: each thread counts down a geometric gap drawn from a thread-local
 //! RNG (one countdown per thread and pool, kept by the pool), so only about one put in `S`
-//! touches a shared, cache-padded counter. Geometric gaps are memoryless, so a periodic
+//! touches a shared, cache-padded counter, and fewer still since a thread adds its samples in
+//! small batches (see [`Calibrator::record`]). Geometric gaps are memoryless, so a periodic
 //! workload cannot alias with them, and starting a countdown afresh does not bias the sample.
 
 use std::cell::RefCell;
 use std::fmt;
 
 use crossbeam_utils::CachePadded;
+use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp1};
 
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight};
 
@@ -179,6 +181,10 @@ pub(crate) const TICK_PUTS: u64 = 64;
 /// The most buckets a configuration may have.
 const MAX_BUCKETS: usize = 40;
 
+/// The most samples a thread holds before adding them to the shared counts: as many bucket
+/// indices as fit in the bytes of [`Countdown::pending`] below its count.
+const MAX_BATCH: u64 = 7;
+
 /// Bucket of a length: bucket 0 for `len <= min_size`, else the bit length of
 /// `(len - 1) >> log2(min_size)`, clamped to the last bucket. Go's `index()`.
 #[inline]
@@ -296,6 +302,10 @@ pub(crate) struct Countdown {
     left: AtomicU64,
     /// The sum of the gaps drawn so far.
     drawn: AtomicU64,
+    /// This thread's samples not yet added to the shared counts (see
+    /// [`Calibrator::record`]): their number in the top byte, their buckets one per byte
+    /// below it, the first in the lowest.
+    pending: AtomicU64,
 }
 
 impl Countdown {
@@ -347,10 +357,13 @@ pub(crate) struct Calibrator {
     /// The decided sizes, read on every get (default) and put (max); written by `calibrate`.
     /// `Relaxed`: readers need some recent value, nothing is published through them.
     sizes: CachePadded<Sizes>,
-    /// `1 / ln(1 - 1/S)`, for drawing geometric gaps.
-    inv_ln_miss: f64,
+    /// `1 / -ln(1 - 1/S)`, for drawing geometric gaps.
+    inv_rate: f64,
     /// Samples per tick: `TICK_PUTS / S`, at least 1.
     tick_samples: u64,
+    /// Samples a thread holds before adding them to the shared counts (see
+    /// [`record`](Self::record)): `tick_samples`, at most [`MAX_BATCH`]; 1 with `S` = 1.
+    batch: u64,
     /// Single-flight flag; released by its `SingleFlight` guard, also on a panic.
     calibrating: AtomicBool,
     calibrations: AtomicU64,
@@ -407,8 +420,13 @@ impl Calibrator {
                     cfg.buckets,
                 )),
             }),
-            inv_ln_miss: 1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
+            inv_rate: -1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
             tick_samples: (TICK_PUTS / u64::from(cfg.sample_every)).max(1),
+            batch: if cfg.sample_every == 1 {
+                1 // Go's decisions, at Go's moments
+            } else {
+                (TICK_PUTS / u64::from(cfg.sample_every)).clamp(1, MAX_BATCH)
+            },
             calibrating: AtomicBool::new(false),
             calibrations: AtomicU64::new(0),
             history: (0..cfg.buckets).map(|_| AtomicU64::new(0)).collect(),
@@ -451,15 +469,22 @@ impl Calibrator {
 
     /// Counts one put down on `countdown` (the caller's, for this calibrator) and records `len`
     /// if this put is the sample. Each thread keeps its own countdown per pool, so the only
-    /// shared write is the sample's.
+    /// shared writes are the samples'.
+    ///
+    /// With `S` > 1 a thread holds its samples and adds them to the shared counts in batches
+    /// (of `TICK_PUTS / S`, at most 7: 2 by default), one read-modify-write per distinct
+    /// bucket and one for their number, instead of two per sample. So a calibration may miss
+    /// up to a batch less one of each thread's latest samples; they count in the next window.
+    /// [`flush`](Self::flush) adds the calling thread's at once.
     ///
     /// A size of 0 is never recorded: a buffer taken with `get()` and returned unused says
     /// nothing about the sizes of bodies (Go counts it in the smallest bucket, which drags the
     /// decided sizes down when, say, a burst of buffers is taken and returned unused). The pool
     /// passes the larger of the length and the capacity asked of `get_with_capacity`.
     ///
-    /// Returns `true` about once per [`TICK_PUTS`] puts across all threads (at every
-    /// `TICK_PUTS / S`-th sample): the pool's clock for ageing by traffic.
+    /// Returns `true` about once per [`TICK_PUTS`] puts across all threads (when the shared
+    /// count of samples passes a multiple of `TICK_PUTS / S`; a batch is that long, so each
+    /// is about one tick): the pool's clock for ageing by traffic.
     #[inline]
     pub(crate) fn record(&self, countdown: &Countdown, len: usize) -> bool {
         // Relaxed, here and in `restart_countdown`: only the owner writes; `puts` reads.
@@ -488,44 +513,88 @@ impl Calibrator {
             }
         }
         countdown.start_gap(self.draw_gap());
-        len > 0 && self.record_sample(len)
+        len > 0 && self.hold_sample(countdown, len)
     }
 
-    /// A geometric gap with mean `S`: `1 + floor(ln U / ln(1 - 1/S))`, `U` uniform in (0, 1].
+    /// A geometric gap with mean `S`: `1 + floor(E / λ)`, with `E` exponential of mean 1 and
+    /// `λ = -ln(1 - 1/S)`, so that `P(gap > k) = P(E >= k λ) = (1 - 1/S)^k`. `E` comes from
+    /// `rand_distr`'s ziggurat, which needs a logarithm only in its rare tail: about a third
+    /// of the cost of the inversion `1 + floor(ln U / ln(1 - 1/S))` in a loop on this machine.
     fn draw_gap(&self) -> u32 {
         if self.cfg.sample_every == 1 {
             return 1;
         }
-        let u = RNG
+        let e: f64 = RNG
             .try_with(|rng| {
                 let mut rng = rng.borrow_mut();
                 let rng = rng.get_or_insert_with(|| match self.cfg.seed {
                     Some(seed) => SmallRng::seed_from_u64(seed),
                     None => SmallRng::from_rng(&mut rand::rng()),
                 });
-                1.0 - rng.random::<f64>() // (0, 1]
+                Exp1.sample(rng)
             })
-            .unwrap_or(0.5);
-        // `ln u * inv_ln_miss` is >= 0 (both factors are <= 0), so truncating is `floor`; the
-        // cast saturates (and maps NaN to 0), and it spares a call of libm's `floor`.
-        let below = (u.ln() * self.inv_ln_miss) as u32;
+            .unwrap_or(std::f64::consts::LN_2); // the median
+        // `e * inv_rate` is >= 0, so truncating is `floor`; the cast saturates (and maps NaN
+        // to 0), and it spares a call of libm's `floor`.
+        let below = (e * self.inv_rate) as u32;
         below.saturating_add(1)
     }
 
-    /// Records a sample; returns whether it is a tick (see [`record`](Self::record)).
+    /// Holds a sample in the thread's batch, and adds the batch to the shared counts once
+    /// it is full. Returns whether that made a tick (see [`record`](Self::record)).
+    fn hold_sample(&self, countdown: &Countdown, len: usize) -> bool {
+        let i = bucket_index(len, self.min_bits, self.cfg.buckets) as u64;
+        // Relaxed: only the owner writes `pending` (and `stats` never reads it).
+        let pending = countdown.pending.load(Ordering::Relaxed);
+        let held = pending >> 56;
+        let pending = (pending & !(0xff << 56)) | i << (8 * held) | (held + 1) << 56;
+        if held + 1 < self.batch {
+            countdown.pending.store(pending, Ordering::Relaxed);
+            return false;
+        }
+        countdown.pending.store(0, Ordering::Relaxed);
+        self.add_samples(pending)
+    }
+
+    /// Adds the samples the calling thread holds in `countdown` to the shared counts, so that
+    /// a calibration now sees them. Returns whether that made a tick.
+    pub(crate) fn flush(&self, countdown: &Countdown) -> bool {
+        // Relaxed: as in `hold_sample`.
+        let pending = countdown.pending.load(Ordering::Relaxed);
+        if pending == 0 {
+            return false;
+        }
+        countdown.pending.store(0, Ordering::Relaxed);
+        self.add_samples(pending)
+    }
+
+    /// Adds a batch of samples (see [`Countdown::pending`]) to the shared counts: one
+    /// read-modify-write per distinct bucket and one for their number. Calibrates if that
+    /// ends the window or passes the bucket threshold; returns whether it made a tick.
     #[cold]
     #[inline(never)]
-    fn record_sample(&self, len: usize) -> bool {
-        let i = bucket_index(len, self.min_bits, self.cfg.buckets);
-        // Relaxed: statistics and triggers.
-        let n = self.counts[i].fetch_add(1, Ordering::Relaxed) + 1;
-        let s = self.samples.fetch_add(1, Ordering::Relaxed) + 1;
+    fn add_samples(&self, pending: u64) -> bool {
+        let held = pending >> 56;
+        debug_assert!((1..=MAX_BATCH).contains(&held));
+        let bucket = |j: u64| (pending >> (8 * j)) as u8 as usize;
+        let mut by_bucket = false;
+        for j in 0..held {
+            let i = bucket(j);
+            if (0..j).any(|k| bucket(k) == i) {
+                continue; // added with its first occurrence
+            }
+            let same = (j..held).filter(|&k| bucket(k) == i).count() as u64;
+            // Relaxed: statistics and triggers.
+            let n = self.counts[i].fetch_add(same, Ordering::Relaxed) + same;
+            by_bucket |= self.cfg.bucket_threshold.is_some_and(|t| n > t);
+        }
+        let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
         let by_window = self.cfg.window.is_some_and(|w| s >= w);
-        let by_bucket = self.cfg.bucket_threshold.is_some_and(|t| n > t);
         if by_window || by_bucket {
             self.calibrate();
         }
-        s % self.tick_samples == 0
+        // A tick if the count passed a multiple of `tick_samples`.
+        (s - held) / self.tick_samples != s / self.tick_samples
     }
 
     /// Recomputes the sizes from the current window, unless another thread is doing it now.
@@ -890,6 +959,53 @@ mod tests {
         assert_eq!(left.puts(), puts, "the countdown counts every put");
     }
 
+    /// With `S` = 16 a thread holds 4 samples (`TICK_PUTS / S`) before adding them, so the
+    /// shared counts move by 4 at a time; `flush` adds the ones held, in their buckets.
+    #[test]
+    fn samples_are_added_in_batches_and_flushed() {
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 16,
+            window: Some(u64::MAX),
+            seed: Some(3),
+            ..Default::default()
+        });
+        assert_eq!(cal.batch, 4);
+        let left = Countdown::default();
+        let total = |c: &Calibrator| c.current_window().iter().map(|&(_, n)| n).sum::<u64>();
+        let held = || left.pending.load(Ordering::Relaxed) >> 56;
+        let lens = [100, 5000, 100, 70_000];
+        let mut puts = 0;
+        // Until a batch has been added and some samples are held again.
+        while total(&cal) < 8 || held() == 0 {
+            cal.record(&left, lens[puts % lens.len()]);
+            puts += 1;
+            assert!(held() < 4, "a full batch is added at once");
+            assert_eq!(
+                total(&cal) % 4,
+                0,
+                "the shared counts move by whole batches"
+            );
+        }
+        let (before, h) = (total(&cal), held());
+        cal.flush(&left);
+        assert_eq!(total(&cal), before + h);
+        assert_eq!(held(), 0);
+        cal.flush(&left); // nothing held: nothing added
+        assert_eq!(total(&cal), before + h);
+        // Only the buckets of the lengths put were counted.
+        for (size, n) in cal.current_window() {
+            assert!(
+                n == 0 || [128, 8192, 131_072].contains(&size),
+                "{n} at {size}"
+            );
+        }
+        // With S = 1, no batches: each put is counted at once (Go's moments).
+        let go = Calibrator::new(CalibrationConfig::go());
+        assert_eq!(go.batch, 1);
+        go.record(&Countdown::default(), 100);
+        assert_eq!(total(&go), 1);
+    }
+
     #[test]
     #[cfg_attr(
         miri,
@@ -904,6 +1020,31 @@ mod tests {
         let sum: u64 = (0..n).map(|_| u64::from(cal.draw_gap())).sum();
         let mean = sum as f64 / f64::from(n);
         assert!((60.0..68.0).contains(&mean), "mean gap {mean}");
+    }
+
+    /// The gaps are geometric, not only of mean `S`: `P(gap > k) = (1 - 1/S)^k`.
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
+    fn gaps_are_geometric() {
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 32,
+            seed: Some(5),
+            ..Default::default()
+        });
+        let n = 50_000;
+        let gaps: Vec<u32> = (0..n).map(|_| cal.draw_gap()).collect();
+        for k in [0u32, 1, 8, 32, 64, 128] {
+            let above = gaps.iter().filter(|&&g| g > k).count() as f64 / f64::from(n);
+            let expected = (1.0 - 1.0 / 32.0f64).powi(k as i32);
+            // A binomial's standard deviation here is at most 0.0023.
+            assert!(
+                (above - expected).abs() < 0.01,
+                "P(gap > {k}) = {above}, expected {expected}"
+            );
+        }
     }
 
     #[test]

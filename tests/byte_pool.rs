@@ -232,6 +232,37 @@ fn empty_buffers_are_not_sampled() {
     assert_eq!((s.default_size, s.max_size), (4096, 4096), "{s}");
 }
 
+/// With `S` > 1 a thread holds its last few samples before adding them to the shared counts
+/// (a batch of `64 / S`, at most 7); `calibrate()` adds the calling thread's first, so that a
+/// calibration on demand decides on every sample this thread took.
+#[test]
+fn calibrate_counts_the_caller_s_held_samples() {
+    let mut cfg = CalibrationConfig::default();
+    cfg.sample_every = 8; // batches of 7
+    cfg.window = Some(u64::MAX);
+    let pool = pool_with(cfg);
+    let shared = |p: &ByteBufferPool| p.stats().histogram.iter().map(|&(_, n)| n).sum::<u64>();
+    let mut held_seen = 0;
+    for _ in 0..50 {
+        for _ in 0..20 {
+            put_len(&pool, 3000);
+        }
+        let before = shared(&pool);
+        assert_eq!(before % 7, 0, "the shared counts move by whole batches");
+        assert!(pool.calibrate());
+        let s = pool.stats();
+        let decided = s.last_window.iter().map(|&(_, n)| n).sum::<u64>();
+        assert!(
+            (before..before + 7).contains(&decided),
+            "{decided} samples decided on, {before} added before calibrate()"
+        );
+        held_seen += decided - before;
+        assert_eq!(shared(&pool), 0, "a calibration starts a new window");
+    }
+    // About 2.5 samples per 20 puts, so most rounds end with some held.
+    assert!(held_seen > 0, "calibrate() added the held samples");
+}
+
 /// A buffer reserved with `get_with_capacity(n)` is sampled at `n` if it comes back shorter:
 /// callers that keep reserving 64 KiB get 64 KiB buffers kept, even if they write less (the
 /// soak's bursts; before this, every one of them was dropped on return and allocated again).
