@@ -588,7 +588,7 @@ fn size_aware_and_blind_ratios() -> (f64, f64) {
     (ours, blind_ratio)
 }
 
-/// Size classes against one size-blind pool (Go's design): 1.87x-1.97x against 31.14x over six
+/// Size classes against one size-blind pool (Go's design): 1.84x-1.93x against 31.14x over six
 /// seeds (`SEED=1..5` and the default); docs/CALIBRATION.md.
 #[test]
 fn size_aware_reuse_holds_far_less_than_a_size_blind_pool() {
@@ -603,7 +603,7 @@ fn size_aware_reuse_holds_far_less_than_a_size_blind_pool() {
     );
 }
 
-/// The target: 1.89x with this seed. Four classes per octave keep what is in flight to
+/// The target: 1.88x with this seed. Four classes per octave keep what is in flight to
 /// about 1.2x the bytes in use (power-of-two classes: 1.6x), and ageing by traffic drops what
 /// classes whose demand fell hold idle (without it, 2.13x-2.27x in all; with power-of-two
 /// classes and the clock alone, 2.48x with this seed).
