@@ -866,7 +866,9 @@ impl ByteBufferPool {
     pub fn calibrate(&self) -> bool {
         // The samples this thread holds count in this calibration.
         if let Some(local) = self.inner.fronts.existing() {
-            self.calibrator.flush(&local.counters.countdown);
+            if self.calibrator.flush(&local.counters.countdown) {
+                self.traffic_tick();
+            }
         }
         self.calibrator.calibrate()
     }

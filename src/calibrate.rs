@@ -57,7 +57,10 @@ pub struct CalibrationConfig {
     pub buckets: usize,
     /// `S`: on average one put in `S` is sampled (Go: 1, every put). At least 1.
     pub sample_every: u32,
-    /// Recalibrate after this many samples (Go: `None`). At least 1 if set.
+    /// Recalibrate after this many samples (Go: `None`). At least 1 if set. With
+    /// `sample_every` above 1 a thread adds its samples in batches of `64 / sample_every` (at
+    /// most 7), so a window ends at the first batch that reaches it, and a window shorter
+    /// than a batch ends at every batch.
     pub window: Option<u64>,
     /// Recalibrate when one bucket passes this many samples (Go: `Some(42_000)`). At least 1
     /// if set. At least one of `window` and `bucket_threshold` must be set.
@@ -293,9 +296,10 @@ thread_local! {
     static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
 }
 
-/// One thread's sampling countdown in one pool. Both fields are written only by that thread,
-/// as a load and a store (no read-modify-write), and read by [`puts`](Self::puts) from any
-/// thread: every put counts down once, so the countdown also counts the puts.
+/// One thread's sampling countdown in one pool. Its fields are written only by that thread,
+/// as a load and a store (no read-modify-write); `left` and `drawn` are read by
+/// [`puts`](Self::puts) from any thread: every put counts down once, so the countdown also
+/// counts the puts. `pending` is the owner's alone.
 #[derive(Debug, Default)]
 pub(crate) struct Countdown {
     /// Puts left until and including the next sample; 0 before the first put.
@@ -482,9 +486,12 @@ impl Calibrator {
     /// decided sizes down when, say, a burst of buffers is taken and returned unused). The pool
     /// passes the larger of the length and the capacity asked of `get_with_capacity`.
     ///
+    /// A thread that exits leaves the samples it holds in its record; they are added when
+    /// `thread_local` hands the record to a new thread, and never if none comes.
+    ///
     /// Returns `true` about once per [`TICK_PUTS`] puts across all threads (when the shared
-    /// count of samples passes a multiple of `TICK_PUTS / S`; a batch is that long, so each
-    /// is about one tick): the pool's clock for ageing by traffic.
+    /// count of samples passes a multiple of `TICK_PUTS / S`; from `S` = 10 up a batch is that
+    /// long, so each batch is about one tick): the pool's clock for ageing by traffic.
     #[inline]
     pub(crate) fn record(&self, countdown: &Countdown, len: usize) -> bool {
         // Relaxed, here and in `restart_countdown`: only the owner writes; `puts` reads.
@@ -553,11 +560,13 @@ impl Calibrator {
             return false;
         }
         countdown.pending.store(0, Ordering::Relaxed);
-        self.add_samples(pending)
+        self.add_samples(pending, true)
     }
 
-    /// Adds the samples the calling thread holds in `countdown` to the shared counts, so that
-    /// a calibration now sees them. Returns whether that made a tick.
+    /// Adds the samples the calling thread holds in `countdown` to the shared counts, for a
+    /// calibration that the caller runs next (so this one does not check the triggers, which
+    /// would calibrate first and leave the caller's an empty window). Returns whether that
+    /// made a tick.
     pub(crate) fn flush(&self, countdown: &Countdown) -> bool {
         // Relaxed: as in `hold_sample`.
         let pending = countdown.pending.load(Ordering::Relaxed);
@@ -565,15 +574,16 @@ impl Calibrator {
             return false;
         }
         countdown.pending.store(0, Ordering::Relaxed);
-        self.add_samples(pending)
+        self.add_samples(pending, false)
     }
 
     /// Adds a batch of samples (see [`Countdown::pending`]) to the shared counts: one
-    /// read-modify-write per distinct bucket and one for their number. Calibrates if that
-    /// ends the window or passes the bucket threshold; returns whether it made a tick.
+    /// read-modify-write per distinct bucket and one for their number. With `triggers`,
+    /// calibrates if that ends the window or passes the bucket threshold. Returns whether it
+    /// made a tick.
     #[cold]
     #[inline(never)]
-    fn add_samples(&self, pending: u64) -> bool {
+    fn add_samples(&self, pending: u64, triggers: bool) -> bool {
         let held = pending >> 56;
         debug_assert!((1..=MAX_BATCH).contains(&held));
         let bucket = |j: u64| (pending >> (8 * j)) as u8 as usize;
@@ -590,7 +600,7 @@ impl Calibrator {
         }
         let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
         let by_window = self.cfg.window.is_some_and(|w| s >= w);
-        if by_window || by_bucket {
+        if triggers && (by_window || by_bucket) {
             self.calibrate();
         }
         // A tick if the count passed a multiple of `tick_samples`.
@@ -999,6 +1009,31 @@ mod tests {
                 "{n} at {size}"
             );
         }
+        // A batch with a bucket repeated adds its count once per distinct bucket: buckets
+        // 3, 1, 3, 3 (first in the lowest byte), four held.
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 16,
+            window: Some(u64::MAX),
+            ..Default::default()
+        });
+        let batch = 3 | 1 << 8 | 3 << 16 | 3 << 24 | 4 << 56;
+        assert!(cal.add_samples(batch, true), "the count passed 4: a tick");
+        let counts: Vec<u64> = cal.current_window().iter().map(|&(_, n)| n).collect();
+        assert_eq!((counts[1], counts[3]), (1, 3));
+        assert_eq!(counts.iter().sum::<u64>(), 4);
+        // `flush` adds without checking the triggers (its caller calibrates next); a full
+        // batch checks them.
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 16,
+            window: Some(1),
+            ..Default::default()
+        });
+        let left = Countdown::default();
+        left.pending.store(2 | 1 << 56, Ordering::Relaxed); // one sample held, bucket 2
+        cal.flush(&left);
+        assert_eq!((cal.calibrations(), total(&cal)), (0, 1));
+        cal.add_samples(2 | 1 << 56, true);
+        assert_eq!(cal.calibrations(), 1, "the window of 1 sample ended");
         // With S = 1, no batches: each put is counted at once (Go's moments).
         let go = Calibrator::new(CalibrationConfig::go());
         assert_eq!(go.batch, 1);

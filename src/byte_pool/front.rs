@@ -11,7 +11,7 @@
 //! three into one record reached through `ThreadLocal::get` measured 6.6 ns; reaching the same
 //! record through a pointer cached in a `const` thread-local (a plain `fs:`-relative load)
 //! measured 5.3 ns, and 4.2 ns once ageing and counting left the path. The cache is the one `unsafe` step of the pools, confined to
-//! [`Fronts::local`]; everything else here is safe code. See `docs/DESIGN.md` of the crate
+//! [`Fronts::cached`]; everything else here is safe code. See `docs/DESIGN.md` of the crate
 //! and `docs/BENCHMARKS.md` for the figures.
 //!
 //! # The cache and why it is sound
