@@ -704,7 +704,7 @@ impl ByteBufferPool {
             let countdown = &local.counters.countdown;
             if let Some(next) = countdown.unsampled() {
                 let cap = buf.capacity();
-                if cap >= self.min_size && cap <= self.calibrator.keep_limit() && !self.capped {
+                if self.keeps(cap) && !self.capped {
                     countdown.count_unsampled(next);
                     return self.slot(local, buf);
                 }
@@ -727,8 +727,7 @@ impl ByteBufferPool {
             self.traffic_tick();
         }
         let cap = buf.capacity();
-        // Not below the smallest class, not above `max_size` (see `Calibrator::keep_limit`).
-        if cap < self.min_size || cap > self.calibrator.keep_limit() {
+        if !self.keeps(cap) {
             return self.discard(buf);
         }
         if let Some(r) = &self.inner.retained {
@@ -737,6 +736,13 @@ impl ByteBufferPool {
             }
         }
         self.slot(local, buf);
+    }
+
+    /// Whether a returned buffer of capacity `cap` is kept (byte cap aside): not below the
+    /// smallest class, not above `max_size` (see `Calibrator::keep_limit`).
+    #[inline]
+    fn keeps(&self, cap: usize) -> bool {
+        cap >= self.min_size && cap <= self.calibrator.keep_limit()
     }
 
     /// Clears a kept buffer and puts it in this thread's front slot, filing the buffer the

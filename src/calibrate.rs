@@ -405,6 +405,7 @@ impl fmt::Debug for Calibrator {
 impl Calibrator {
     /// `cfg` must be valid (`problems()` empty).
     pub(crate) fn new(cfg: CalibrationConfig) -> Self {
+        let tick_samples = (TICK_PUTS / u64::from(cfg.sample_every)).max(1);
         Self {
             min_bits: cfg.min_size.trailing_zeros(),
             counts: (0..cfg.buckets)
@@ -425,11 +426,11 @@ impl Calibrator {
                 )),
             }),
             inv_rate: -1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
-            tick_samples: (TICK_PUTS / u64::from(cfg.sample_every)).max(1),
+            tick_samples,
             batch: if cfg.sample_every == 1 {
                 1 // Go's decisions, at Go's moments
             } else {
-                (TICK_PUTS / u64::from(cfg.sample_every)).clamp(1, MAX_BATCH)
+                tick_samples.min(MAX_BATCH)
             },
             calibrating: AtomicBool::new(false),
             calibrations: AtomicU64::new(0),
