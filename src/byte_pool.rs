@@ -104,6 +104,10 @@ pub struct ByteBufferPool {
     /// Whether the retained bytes are capped (`Inner::retained` is `Some`). Here, beside
     /// `min_size`, so that the front's paths test it without reaching into `Inner`.
     capped: bool,
+    /// The smallest capacity the fast put keeps: `min_size`, or `usize::MAX` if `capped`, so
+    /// that one comparison sends a put below the smallest class, and every put of a capped
+    /// pool (which must charge the cap), to `put_slow`.
+    fast_min: usize,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
@@ -515,10 +519,16 @@ impl ByteBufferPoolBuilder {
             // If the janitor cannot start, the pool ages only by `age()`, as a `Pool` would.
             let _started = register_ageing(weak, interval);
         }
+        let capped = inner.retained.is_some();
         Ok(ByteBufferPool {
-            capped: inner.retained.is_some(),
+            capped,
             inner,
             min_size: self.calibration.min_size,
+            fast_min: if capped {
+                usize::MAX
+            } else {
+                self.calibration.min_size
+            },
             calibrator: Calibrator::new(self.calibration),
             misses: CachePadded::new(AtomicU64::new(0)),
             discarded: CachePadded::new(AtomicU64::new(0)),
@@ -700,24 +710,27 @@ impl ByteBufferPool {
     /// with no registers to save.
     #[inline]
     fn put_boxed(&self, buf: Box<ByteBuffer>, requested: usize) {
-        if let Some(local) = self.inner.fronts.cached() {
-            let countdown = &local.counters.countdown;
-            if let Some(next) = countdown.unsampled() {
-                let cap = buf.capacity();
-                if self.keeps(cap) && !self.capped {
-                    countdown.count_unsampled(next);
-                    return self.slot(local, buf);
+        self.inner.fronts.cached_or(
+            buf,
+            |local, buf| {
+                let countdown = &local.counters.countdown;
+                if let Some(next) = countdown.unsampled() {
+                    let cap = buf.capacity();
+                    if cap >= self.fast_min && cap <= self.calibrator.keep_limit() {
+                        countdown.count_unsampled(next);
+                        return self.slot(local, buf);
+                    }
                 }
-            }
-        }
-        self.put_slow(buf, requested);
+                self.put_slow(local, buf, requested)
+            },
+            |buf| self.put_slow(self.local(), buf, requested),
+        );
     }
 
-    /// Every put but the common one (see [`put_boxed`](Self::put_boxed)).
+    /// Every put but the common one (see [`put_boxed`](Self::put_boxed)): most often a sample.
     #[cold]
     #[inline(never)]
-    fn put_slow(&self, buf: Box<ByteBuffer>, requested: usize) {
-        let local = self.local();
+    fn put_slow(&self, local: Local<'_>, buf: Box<ByteBuffer>, requested: usize) {
         // Samples the size the buffer was needed at: its length, or the capacity it was asked
         // for if larger. The countdown also counts the put.
         if self
@@ -751,7 +764,7 @@ impl ByteBufferPool {
     fn slot(&self, local: Local<'_>, mut buf: Box<ByteBuffer>) {
         let cap = buf.capacity();
         buf.clear();
-        local.front.last_cap.set(cap);
+        local.set_last_cap(cap);
         if let Some(older) = local.fill(buf) {
             self.unslot(local, older);
         }
@@ -991,7 +1004,7 @@ impl ByteBufferPool {
     #[cold]
     #[inline(never)]
     fn take_default_classes(&self, local: Local<'_>) -> Box<ByteBuffer> {
-        let last_cap = local.front.last_cap.get();
+        let last_cap = local.last_cap();
         // In a loop that takes and returns one buffer, the same buffer comes back (from the
         // front slot), whatever size it grew to. With several in flight, the others are in
         // the class of the last one, rather than in the default class where a smaller one

@@ -10,9 +10,12 @@
 //! 7.5 ns for `Vec::with_capacity(64)` + drop (a throwaway loop, best of 15 rounds). Fusing the
 //! three into one record reached through `ThreadLocal::get` measured 6.6 ns; reaching the same
 //! record through a pointer cached in a `const` thread-local (a plain `fs:`-relative load)
-//! measured 5.3 ns, and 4.2 ns once ageing and counting left the path. The cache is the one `unsafe` step of the pools, confined to
-//! [`Fronts::cached`]; everything else here is safe code. See `docs/DESIGN.md` of the crate
-//! and `docs/BENCHMARKS.md` for the figures.
+//! measured 5.3 ns, and 4.2 ns once ageing and counting left the path. The cache is one
+//! `unsafe` step of the pools, confined to [`Fronts::cached_or`]. The other is the slot
+//! itself, a raw pointer that owns a box ([`Slot`]), so that `stats` can see from another
+//! thread whether it is full without a flag beside it (two stores per W1 cycle, about 0.2 ns
+//! of 3.9). Everything else here is safe code. See `docs/DESIGN.md` of the crate and
+//! `docs/BENCHMARKS.md` for the figures.
 //!
 //! # The cache and why it is sound
 //!
@@ -40,6 +43,18 @@
 //!    after the id is released.
 //! 3. **No aliasing `&mut`.** `Front` is `!Sync` (its fields are `Cell`s) and only shared
 //!    references are formed, from this thread only; `Counters` are atomics.
+//!
+//! # The slot and why it is sound
+//!
+//! A [`Slot`] is an `AtomicPtr` that is either null or owns a `Box<ByteBuffer>` (from
+//! `Box::into_raw`). It sits in `Counters`, which are `Sync` so that `stats` can sum them, but
+//! only the thread whose record it is takes from it or fills it: `Slot::take` and
+//! `Slot::replace` are `unsafe fn`s with that contract, called only through [`Local`], which
+//! [`Fronts`] makes only of the calling thread's own entries (from the cache, whose entries
+//! are this thread's by point 2 above, or from `ThreadLocal::get`). Other threads only test
+//! the pointer for null. So each box has one owner at a time: the slot, or the thread that
+//! took it. A record that `thread_local` hands to a new thread after its owner exited passes
+//! with its slot, as a `Cell` would; dropping the record frees a box still in the slot.
 
 use std::cell::Cell;
 use std::ptr;
@@ -49,41 +64,109 @@ use thread_local::ThreadLocal;
 
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
-use crate::sync::{AtomicBool, AtomicU64, Ordering, StaticAtomicU64, bump_owned, fence};
+use crate::sync::{
+    AtomicPtr, AtomicU64, AtomicUsize, Ordering, StaticAtomicU64, bump_owned, fence,
+};
 
-/// The owner-only state of one thread in one pool.
+/// The owner-only state of one thread in one pool that the hot paths do not touch (they
+/// touch only [`Counters`], so they need one pointer from the cache).
 #[derive(Default)]
 pub(super) struct Front {
-    /// The buffer this thread returned last, cleared, unless taken again since.
-    pub(super) slot: Cell<Option<Box<ByteBuffer>>>,
     /// The pool's ageing epoch when this thread last caught up with it (on its first call
     /// after a cycle, which misses the cache; see [`Fronts::renew_key`]).
     pub(super) seen: Cell<u64>,
-    /// Capacity of the buffer this thread returned last: `get()` looks in its class first
-    /// when the slot is empty.
-    pub(super) last_cap: Cell<usize>,
     /// Whether the thread using this front asked to be told of its exit. A thread that
     /// inherits the front of one that exited (`thread_local` recycles ids) finds it unset.
     pub(super) hooked: Cell<bool>,
 }
 
-/// The counters of one thread in one pool: written only by that thread, as loads and stores
-/// (no read-modify-write); read by `stats` from any thread. `Relaxed`: statistics.
+/// The front slot and the counters of one thread in one pool: written only by that thread,
+/// as loads and stores (no read-modify-write); read by `stats` from any thread. `Relaxed`:
+/// statistics.
 ///
 /// Gets served by the slot are not counted one by one (a counter bumped on every get is a
 /// load-to-store chain from one get to the next; it measured 0.2 ns of a 4.2 ns cycle). Every
 /// buffer that enters the slot leaves it by a get, leaves it otherwise (`evicted`), or is
-/// still there (`occupied`), so the slot's hits are the kept puts less those two.
+/// still there (the slot is not null), so the slot's hits are the kept puts less those two.
 #[derive(Default)]
 pub(super) struct Counters {
     /// The sampling countdown, which also counts this thread's puts (kept or not).
     pub(super) countdown: Countdown,
+    /// The buffer this thread returned last, cleared, unless taken again since.
+    slot: Slot,
+    /// Capacity of the buffer this thread returned last: `get()` looks in its class first
+    /// when the slot is empty. The owner's alone (an atomic only because `Counters` is
+    /// `Sync`).
+    last_cap: AtomicUsize,
     /// Buffers that left the slot other than to a get: filed in a class pool, or dropped.
     evicted: AtomicU64,
-    /// Whether the slot holds a buffer.
-    occupied: AtomicBool,
     /// Gets served by a class pool.
     class_gets: AtomicU64,
+}
+
+/// The front slot: a `Box<ByteBuffer>` it owns, or null. An `AtomicPtr` rather than a
+/// `Cell<Option<Box<_>>>` so that `stats` can tell from any thread whether it holds a buffer:
+/// a flag kept beside a `Cell` for that cost two stores per get and put. Only the thread whose
+/// record this is takes from it or fills it; other threads only test it for null.
+struct Slot(AtomicPtr<ByteBuffer>);
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot(AtomicPtr::new(ptr::null_mut()))
+    }
+}
+
+impl Slot {
+    /// Takes the buffer, if any.
+    ///
+    /// # Safety
+    ///
+    /// Only the thread whose record this is may call it (or [`replace`](Self::replace)).
+    #[inline]
+    unsafe fn take(&self) -> Option<Box<ByteBuffer>> {
+        // Relaxed: only the owner writes; other threads only test for null.
+        let p = self.0.load(Ordering::Relaxed);
+        if p.is_null() {
+            return None;
+        }
+        self.0.store(ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: a non-null pointer here came from `Box::into_raw` in `replace`, and the
+        // store above gave up the slot's claim on it. Only the owner takes or replaces (the
+        // caller's contract), so nobody else holds it.
+        Some(unsafe { Box::from_raw(p) })
+    }
+
+    /// Puts `buf` in the slot; returns the buffer it held.
+    ///
+    /// # Safety
+    ///
+    /// As for [`take`](Self::take).
+    #[inline]
+    unsafe fn replace(&self, buf: Box<ByteBuffer>) -> Option<Box<ByteBuffer>> {
+        // Relaxed: as in `take`.
+        let old = self.0.load(Ordering::Relaxed);
+        self.0.store(Box::into_raw(buf), Ordering::Relaxed);
+        // SAFETY: as in `take`: the slot owned `old`, and its claim is given up.
+        (!old.is_null()).then(|| unsafe { Box::from_raw(old) })
+    }
+
+    /// Whether the slot holds a buffer; any thread may ask.
+    fn is_occupied(&self) -> bool {
+        // Relaxed: statistics.
+        !self.0.load(Ordering::Relaxed).is_null()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Relaxed: `&mut self` is exclusive.
+        let p = self.0.load(Ordering::Relaxed);
+        if !p.is_null() {
+            // SAFETY: the slot owns a non-null pointer (see `take`), and `&mut self` means no
+            // thread can take it now.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
 }
 
 /// Every thread's [`Counters`], summed.
@@ -103,6 +186,9 @@ pub(super) struct Totals {
 
 /// A thread's front and counters in one pool. All slot traffic goes through it, so the
 /// counters stay in step with the slot.
+///
+/// Only [`Fronts`] makes one, and only of the calling thread's own entries: the slot's
+/// contract (see [`Slot::take`]) rests on that.
 #[derive(Clone, Copy)]
 pub(super) struct Local<'a> {
     pub(super) front: &'a Front,
@@ -114,17 +200,28 @@ impl<'a> Local<'a> {
     /// [`evicted`](Self::evicted).
     #[inline]
     pub(super) fn take(self) -> Option<Box<ByteBuffer>> {
-        // Relaxed: statistics.
-        self.counters.occupied.store(false, Ordering::Relaxed);
-        self.front.slot.take()
+        // SAFETY: a `Local` holds the calling thread's own entries.
+        unsafe { self.counters.slot.take() }
     }
 
     /// Puts `buf` in the slot; returns the buffer it held, which the caller must report to
     /// [`evicted`](Self::evicted).
     #[inline]
     pub(super) fn fill(self, buf: Box<ByteBuffer>) -> Option<Box<ByteBuffer>> {
-        self.counters.occupied.store(true, Ordering::Relaxed);
-        self.front.slot.replace(Some(buf))
+        // SAFETY: as in `take`.
+        unsafe { self.counters.slot.replace(buf) }
+    }
+
+    /// Capacity of the buffer this thread returned last (0 if none).
+    #[inline]
+    pub(super) fn last_cap(self) -> usize {
+        // Relaxed: the owner's alone.
+        self.counters.last_cap.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub(super) fn set_last_cap(self, cap: usize) {
+        self.counters.last_cap.store(cap, Ordering::Relaxed);
     }
 
     /// A buffer taken from the slot was not handed out.
@@ -212,16 +309,24 @@ impl Fronts {
     /// an ageing cycle.
     #[inline]
     pub(super) fn local(&self, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
-        match self.cached() {
-            Some(local) => local,
-            None => self.local_slow(catch_up),
-        }
+        self.cached_or(
+            catch_up,
+            |local, _| local,
+            |catch_up| self.local_slow(catch_up),
+        )
     }
 
-    /// The calling thread's front and counters if the cache holds them (the thread used this
-    /// set last, and no ageing cycle has run since): the fast path of [`local`](Self::local).
+    /// `hit(front, arg)` if the cache holds the calling thread's front and counters (the
+    /// thread used this set last, and no ageing cycle has run since), else `miss(arg)`: the
+    /// fast path of [`local`](Self::local). (Not an `Option`: the compiler would test the
+    /// pointers for null to tell its two cases apart, on every call.)
     #[inline]
-    pub(super) fn cached(&self) -> Option<Local<'_>> {
+    pub(super) fn cached_or<'s, A, R>(
+        &'s self,
+        arg: A,
+        hit: impl FnOnce(Local<'s>, A) -> R,
+        miss: impl FnOnce(A) -> R,
+    ) -> R {
         // Relaxed: any key this `Fronts` ever held identifies it (see `key`).
         let key = self.key.load(Ordering::Relaxed);
         let cached = CACHE.get();
@@ -236,14 +341,15 @@ impl Fronts {
             //   released (point 2).
             // - Only shared references are formed; `Front` is `!Sync`, so they stay on this
             //   thread (point 3).
-            unsafe {
-                Some(Local {
+            let local = unsafe {
+                Local {
                     front: &*cached.front,
                     counters: &*cached.counters,
-                })
-            }
+                }
+            };
+            hit(local, arg)
         } else {
-            None
+            miss(arg)
         }
     }
 
@@ -299,7 +405,7 @@ impl Fronts {
             puts: t.puts + c.countdown.puts(),
             // Relaxed: statistics.
             evicted: t.evicted + c.evicted.load(Ordering::Relaxed),
-            occupied: t.occupied + u64::from(c.occupied.load(Ordering::Relaxed)),
+            occupied: t.occupied + u64::from(c.slot.is_occupied()),
             class_gets: t.class_gets + c.class_gets.load(Ordering::Relaxed),
             threads: t.threads + 1,
         })
