@@ -710,9 +710,11 @@ impl ByteBufferPool {
     /// with no registers to save.
     #[inline]
     fn put_boxed(&self, buf: Box<ByteBuffer>, requested: usize) {
+        // The closures take their captures by value: a capture by reference would put
+        // `requested` on the stack, and the leaf would need a frame.
         self.inner.fronts.cached_or(
             buf,
-            |local, buf| {
+            move |local, buf| {
                 let countdown = &local.counters.countdown;
                 if let Some(next) = countdown.unsampled() {
                     let cap = buf.capacity();
@@ -723,8 +725,15 @@ impl ByteBufferPool {
                 }
                 self.put_slow(local, buf, requested)
             },
-            |buf| self.put_slow(self.local(), buf, requested),
+            move |buf| self.put_uncached(buf, requested),
         );
+    }
+
+    /// A put whose thread's front is not in the cache (see [`put_boxed`](Self::put_boxed)).
+    #[cold]
+    #[inline(never)]
+    fn put_uncached(&self, buf: Box<ByteBuffer>, requested: usize) {
+        self.put_slow(self.local(), buf, requested);
     }
 
     /// Every put but the common one (see [`put_boxed`](Self::put_boxed)): most often a sample.
