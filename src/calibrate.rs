@@ -66,7 +66,9 @@ pub struct CalibrationConfig {
     /// if set. At least one of `window` and `bucket_threshold` must be set.
     pub bucket_threshold: Option<u64>,
     /// `max_size` is the largest bucket among the most frequent ones that together cover this
-    /// share of the samples (Go: 0.95). In `(0, 1]`.
+    /// share of the samples (Go: 0.95). In `(0, 1]`. A bucket without samples is never in the
+    /// cover, so 1 gives the largest bucket sampled (Go's walk goes on through the empty
+    /// buckets and gives the last one, 32 MiB, whatever the samples).
     pub max_percentile: f64,
     /// Memory of `max_size`'s histogram: each calibration decides `max_size` on the current
     /// window's counts plus this factor times the counts it decided on the previous time (Go:
@@ -75,7 +77,9 @@ pub struct CalibrationConfig {
     /// The 95 % cover of one small window is decided by its rarest few samples (3 of 64), so
     /// without memory `max_size` jumps between neighbouring buckets from one window to the
     /// next, and each jump down throws away good buffers that the next jump up allocates again.
-    /// The default, 0.75, remembers about four windows. A shift to larger bodies still raises
+    /// The default, 0.75, remembers about four windows. A bucket whose remembered weight falls
+    /// below 1/1024 of a sample counts as empty (with 0.75, 25 windows after its last sample),
+    /// so a size no longer seen leaves the history. A shift to larger bodies still raises
     /// `max_size` at the next calibration (it is never below `default_size`, which follows the
     /// current window alone); a shift to smaller ones lowers it over a few windows.
     pub max_size_decay: f64,
@@ -181,6 +185,11 @@ impl CalibrationConfig {
 /// tick every `max(1, TICK_PUTS / S)` samples, so every `max(TICK_PUTS, S)` puts or so.
 pub(crate) const TICK_PUTS: u64 = 64;
 
+/// A bucket's weight in `max_size`'s decayed histogram below this share of one sample is
+/// set to 0: such a bucket counts as empty (see [`CalibrationConfig::max_size_decay`]), and
+/// the weights never decay into subnormal floats.
+const HISTORY_FLOOR: f64 = 1.0 / 1024.0;
+
 /// The most buckets a configuration may have.
 const MAX_BUCKETS: usize = 40;
 
@@ -212,7 +221,9 @@ pub(crate) struct Decision {
 
 /// Go's cover: walks the buckets from the most weighted (on an exact tie, the larger first;
 /// Go leaves ties to an unstable sort) until their sum passes `percentile` of the total, and
-/// returns the largest bucket among them. Bucket 0 if every weight is 0.
+/// returns the largest bucket among them. Unlike Go's walk, it stops at the first bucket of
+/// weight 0, which adds nothing to the cover (Go's reaches them only with `percentile` 1, and
+/// then returns the last bucket). Bucket 0 if every weight is 0.
 ///
 /// The buckets are picked one by one (the heaviest left, each time) rather than sorted: the
 /// walk usually stops after a few, and a sort of 20 `f64`s was about a sixth of the sampling
@@ -235,6 +246,9 @@ fn cover(weights: &[f64], percentile: f64) -> usize {
             }
         }
         let Some(i) = next else { break }; // every bucket taken
+        if weights[i] <= 0.0 {
+            break; // only empty buckets left
+        }
         taken |= 1 << i;
         sum += weights[i];
         largest = largest.max(i);
@@ -659,12 +673,14 @@ impl Calibrator {
         true
     }
 
-    /// `history = max_size_decay × history + counts`, stored and copied into `out`. With a
-    /// decay of 0 (Go) that is the window's counts, exactly.
+    /// `history = max_size_decay × history + counts`, each weight below [`HISTORY_FLOOR`] set
+    /// to 0, stored and copied into `out`. With a decay of 0 (Go) that is the window's counts,
+    /// exactly.
     fn fold_into_history(&self, counts: &[u64], out: &mut [f64]) {
         for ((o, h), &c) in out.iter_mut().zip(self.history.iter()).zip(counts) {
             // Relaxed: see `history`.
             let v = f64::from_bits(h.load(Ordering::Relaxed)) * self.cfg.max_size_decay + c as f64;
+            let v = if v < HISTORY_FLOOR { 0.0 } else { v };
             h.store(v.to_bits(), Ordering::Relaxed);
             *o = v;
         }
@@ -830,6 +846,60 @@ mod tests {
         assert_eq!(d.max_size, 32 << 20);
     }
 
+    /// `max_percentile` 1 covers every sample: `max_size` is the largest bucket sampled. Go's
+    /// walk goes on through the empty buckets and returns the last one, 32 MiB.
+    #[test]
+    fn a_full_cover_is_the_largest_bucket_sampled() {
+        let c = counts_of([300; 60].into_iter().chain([5_000; 4]));
+        let cfg = CalibrationConfig {
+            max_percentile: 1.0,
+            ..CalibrationConfig::default()
+        };
+        let d = decide(&c, &cfg).unwrap();
+        assert_eq!((d.default_size, d.max_size), (512, 8192));
+        let mut go = CalibrationConfig::go();
+        go.max_percentile = 1.0;
+        assert_eq!(go_calibrate_with(&c, 1.0), (512, 32 << 20), "Go's walk");
+        assert_eq!(decide(&c, &go).unwrap().max_size, 8192);
+    }
+
+    /// A size no longer seen leaves `max_size`'s decayed histogram once its weight falls below
+    /// 1/1024 of a sample, as exactly 0 (never a subnormal float). It matters with a full
+    /// cover: there any weight left counts whenever the rest sums to a whole number (the
+    /// cover's bound is `floor(total)`), so a crumb of a size last seen thousands of windows
+    /// ago could set `max_size`.
+    #[test]
+    fn a_faded_bucket_leaves_the_history() {
+        let mut crumb = vec![0.0; 20];
+        crumb[2] = 40.0;
+        crumb[11] = 1e-300;
+        assert_eq!(cover(&crumb, 1.0), 11, "a crumb counts in a full cover");
+
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 1,
+            window: Some(10),
+            max_percentile: 1.0,
+            ..CalibrationConfig::default()
+        });
+        let left = Countdown::default();
+        for _ in 0..10 {
+            cal.record(&left, 100_000); // bucket 11, 128 KiB
+        }
+        assert_eq!(cal.max_size(), 128 << 10);
+        let old = |cal: &Calibrator| f64::from_bits(cal.history[11].load(Ordering::Relaxed));
+        // 10 × 0.75^k passes below 1/1024 at k = 33.
+        for k in 1..=33 {
+            for _ in 0..10 {
+                cal.record(&left, 256);
+            }
+            if k == 32 {
+                assert!(old(&cal) > HISTORY_FLOOR, "{}", old(&cal));
+            }
+        }
+        assert_eq!(old(&cal).to_bits(), 0, "exactly zero");
+        assert_eq!((cal.calibrations(), cal.max_size()), (34, 256));
+    }
+
     /// The sizes of `workloads/sizes.txt` (100,000 lognormal bodies, median ~2 KiB): Go's
     /// bucket shares are 20.36 % (2 KiB) and 20.43 % (4 KiB), cumulative 98.38 % at 32 KiB.
     #[test]
@@ -864,6 +934,11 @@ mod tests {
 
     /// Go's calibrate(), transcribed, as the reference.
     fn go_calibrate(counts: &[u64]) -> (usize, usize) {
+        go_calibrate_with(counts, 0.95)
+    }
+
+    /// Go's calibrate() with another `maxPercentile`.
+    fn go_calibrate_with(counts: &[u64], max_percentile: f64) -> (usize, usize) {
         let mut a: Vec<(u64, usize)> = counts
             .iter()
             .enumerate()
@@ -873,7 +948,7 @@ mod tests {
         a.sort_by_key(|x| std::cmp::Reverse(x.0));
         let default_size = a[0].1;
         let mut max_size = default_size;
-        let max_sum = (calls_sum as f64 * 0.95) as u64;
+        let max_sum = (calls_sum as f64 * max_percentile) as u64;
         let mut calls_sum = 0;
         for &(calls, size) in &a {
             if calls_sum > max_sum {
@@ -914,7 +989,8 @@ mod tests {
             let max_sum = (weights.iter().sum::<f64>() * percentile).floor();
             let (mut sum, mut largest) = (0.0, 0);
             for i in order {
-                if sum > max_sum {
+                // Go's walk, except that it stops at the empty buckets.
+                if sum > max_sum || weights[i] == 0.0 {
                     break;
                 }
                 sum += weights[i];
