@@ -257,7 +257,8 @@ impl ByteBuffer {
         self.buf.reserve_exact(additional);
     }
 
-    /// Tries to reserve room for at least `additional` more bytes.
+    /// Tries to reserve room for at least `additional` more bytes; like
+    /// [`reserve`](Self::reserve), it rounds the new capacity up to a power of two.
     ///
     /// # Errors
     ///
@@ -268,12 +269,21 @@ impl ByteBuffer {
     ///
     /// ```
     /// let mut buf = bytebufferpool::ByteBuffer::new();
-    /// assert!(buf.try_reserve(64).is_ok());
+    /// assert!(buf.try_reserve(100).is_ok());
+    /// assert_eq!(buf.capacity(), 128);
     /// assert!(buf.try_reserve(usize::MAX).is_err());
     /// ```
     #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
-        self.buf.try_reserve(additional)
+        if self.buf.capacity() - self.buf.len() >= additional {
+            return Ok(());
+        }
+        let Some(needed) = self.buf.len().checked_add(additional) else {
+            return self.buf.try_reserve(additional); // the overflow error, from `Vec`
+        };
+        // As in `grow_slow`: past the largest power of two, exactly.
+        let target = needed.checked_next_power_of_two().unwrap_or(needed).max(8);
+        self.buf.try_reserve_exact(target - self.buf.len())
     }
 
     /// Appends one byte.
@@ -392,7 +402,7 @@ impl ByteBuffer {
 
     /// The vector inside, for the feature integrations that drive `Vec<u8>` APIs
     /// (`bytes::BufMut`, tokio's `read_to_end`).
-    #[cfg(any(feature = "bytes", feature = "tokio"))]
+    #[cfg(feature = "bytes")]
     #[inline]
     pub(crate) fn vec_mut(&mut self) -> &mut Vec<u8> {
         &mut self.buf
@@ -417,7 +427,10 @@ impl ByteBuffer {
 
     /// Reads from `reader` until end of file, **appending** to the buffer, and returns how many
     /// bytes this call read. Like Go's `ReadFrom`, it never discards what is already in the
-    /// buffer. Reads interrupted by [`io::ErrorKind::Interrupted`] are retried.
+    /// buffer. Reads interrupted by [`io::ErrorKind::Interrupted`] are retried. The buffer
+    /// grows as every write grows it, to powers of two (see the type's docs), and not before
+    /// the reader has shown that there is more to read: a body that fills the capacity
+    /// exactly leaves it as it was.
     ///
     /// # Errors
     ///
@@ -435,8 +448,38 @@ impl ByteBuffer {
     #[doc(alias = "ReadFrom")]
     pub fn read_from<R: io::Read>(&mut self, mut reader: R) -> io::Result<usize> {
         // std's `read_to_end` appends, retries `Interrupted`, reads into spare capacity without
-        // zeroing it, and keeps the bytes already read when it returns an error.
-        reader.read_to_end(&mut self.buf)
+        // zeroing it, and keeps the bytes already read when it returns an error. But it grows
+        // the `Vec` by its own steps (to a reader's size hint, exactly), so it is only ever
+        // given the spare capacity: `take` stops it there, and it probes for the end of file
+        // without growing when the spare capacity is full. The growth is ours.
+        use io::Read as _;
+        let start = self.buf.len();
+        loop {
+            let spare = self.buf.capacity() - self.buf.len();
+            if spare == 0 {
+                let mut probe = [0u8; 32];
+                let n = loop {
+                    match reader.read(&mut probe) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                };
+                if n == 0 {
+                    return Ok(self.buf.len() - start);
+                }
+                self.extend_from_slice(&probe[..n]);
+                continue;
+            }
+            let n = reader
+                .by_ref()
+                .take(spare as u64)
+                .read_to_end(&mut self.buf)?;
+            if n < spare {
+                // `read_to_end` stops below the limit only at the reader's end of file.
+                return Ok(self.buf.len() - start);
+            }
+        }
     }
 
     /// Writes the whole contents to `writer` and returns how many bytes were written. The

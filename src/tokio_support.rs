@@ -70,8 +70,26 @@ impl ByteBufferPool {
     where
         R: AsyncRead + Unpin,
     {
+        // Not tokio's `read_to_end`, which grows the `Vec` by its own steps: reads go into the
+        // buffer's spare capacity through its `BufMut`, which grows it to powers of two (as
+        // every write does), and only once a probe has shown there is more to read, so a body
+        // that fills the capacity exactly leaves it as it was.
         let mut guard = self.get_owned();
-        reader.read_to_end(guard.vec_mut()).await?;
-        Ok(guard)
+        loop {
+            let read = if guard.len() == guard.capacity() {
+                let mut probe = [0u8; 32];
+                reader.read(&mut probe).await.inspect(|&n| {
+                    guard.extend_from_slice(&probe[..n]);
+                })
+            } else {
+                reader.read_buf(&mut *guard).await
+            };
+            match read {
+                Ok(0) => return Ok(guard),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 }

@@ -196,6 +196,94 @@ fn read_from_large_input_returns_this_calls_count() {
     assert_eq!(bb.read_from(io::empty()).unwrap(), 0);
 }
 
+/// A reader that hands out one byte per call.
+struct ByteByByte<'a>(&'a [u8]);
+
+impl Read for ByteByByte<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match (self.0.split_first(), out.is_empty()) {
+            (Some((&b, rest)), false) => {
+                out[0] = b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+/// `read_from` grows as every write does, to powers of two, whatever the reader: a slice
+/// (whose `read_to_end` reserves its exact length), a trickle, and after an explicit
+/// capacity. So a body read into a pooled buffer is kept whenever its length is within
+/// `max_size` (see `tests/byte_pool.rs`).
+#[test]
+fn read_from_grows_to_powers_of_two() {
+    let data: Vec<u8> = (0..32_000u32).map(|i| (i % 251) as u8).collect();
+    let mut bb = ByteBuffer::new();
+    bb.read_from(&data[..20_000]).unwrap();
+    assert_eq!(bb.capacity(), 32_768);
+    bb.read_from(&data[20_000..]).unwrap();
+    assert_eq!((bb.len(), bb.capacity()), (32_000, 32_768));
+    assert_eq!(bb, data[..]);
+
+    let mut trickle = ByteBuffer::new();
+    assert_eq!(
+        trickle.read_from(ByteByByte(&data[..1_000])).unwrap(),
+        1_000
+    );
+    assert_eq!((trickle.capacity(), &trickle[..]), (1_024, &data[..1_000]));
+
+    let mut sized = ByteBuffer::with_capacity(8_192);
+    sized.read_from(&data[..20_000]).unwrap();
+    assert_eq!(
+        sized.capacity(),
+        32_768,
+        "from 8 KiB, to the power of two that fits"
+    );
+
+    let mut empty = ByteBuffer::new();
+    assert_eq!(empty.read_from(io::empty()).unwrap(), 0);
+    assert_eq!(empty.capacity(), 0, "nothing to read: no allocation");
+}
+
+/// A body that fills the capacity exactly leaves it as it was: the end of file is found
+/// without growing.
+#[test]
+fn read_from_exact_fit_does_not_grow() {
+    let mut bb = ByteBuffer::with_capacity(64);
+    assert_eq!(bb.read_from(&[7u8; 64][..]).unwrap(), 64);
+    assert_eq!((bb.len(), bb.capacity()), (64, 64));
+    let mut trickle = ByteBuffer::with_capacity(64);
+    assert_eq!(trickle.read_from(ByteByByte(&[7u8; 64])).unwrap(), 64);
+    assert_eq!(trickle.capacity(), 64);
+}
+
+/// An interruption on the probe for the end of file (the buffer full) is retried too, and an
+/// error there keeps what was read.
+#[test]
+fn read_from_probe_retries_interrupted_and_keeps_bytes_on_error() {
+    let mut bb = ByteBuffer::new();
+    let reader = Chunks {
+        chunks: vec![
+            Err(io::Error::from(io::ErrorKind::Interrupted)),
+            Ok(b"ab".to_vec()),
+        ],
+    };
+    assert_eq!(bb.read_from(reader).unwrap(), 2);
+    assert_eq!(bb, "ab");
+
+    let mut full = ByteBuffer::with_capacity(3);
+    let reader = Chunks {
+        chunks: vec![
+            Ok(b"abc".to_vec()),
+            Err(io::Error::from(io::ErrorKind::BrokenPipe)),
+        ],
+    };
+    let err = full.read_from(reader).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    assert_eq!(full, "abc");
+}
+
 // ---- write! with both Write traits in scope --------------------------------------------------
 
 #[test]
@@ -442,6 +530,14 @@ fn vec_like_methods() {
     assert!(buf.capacity() >= 201);
     assert!(buf.try_reserve(usize::MAX).is_err());
     assert_eq!(buf, "a", "a failed try_reserve leaves the buffer unchanged");
+    let mut fresh = ByteBuffer::new();
+    fresh.try_reserve(100).unwrap();
+    assert_eq!(fresh.capacity(), 128, "try_reserve rounds like reserve");
+    fresh.try_reserve(128).unwrap();
+    assert_eq!(fresh.capacity(), 128, "room enough: unchanged");
+    fresh.extend_from_slice(&[0; 100]);
+    fresh.try_reserve(29).unwrap();
+    assert_eq!(fresh.capacity(), 256);
     buf.as_mut_slice()[0] = b'z';
     assert_eq!(buf.as_slice(), b"z");
     assert_eq!(format!("{buf:x}"), "7a");

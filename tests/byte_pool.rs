@@ -490,6 +490,26 @@ fn chunked_growth_fits_max_size() {
     assert_eq!(pool.stats().discarded, before);
 }
 
+/// The same through `read_from`, in two reads from slices (whose `read_to_end` would reserve
+/// their exact length: 8 KiB → 20,000 → 40,000 bytes of capacity, above `max_size`): the
+/// buffer ends at 32 KiB and is kept.
+#[test]
+fn read_from_growth_fits_max_size() {
+    let pool = pool_with(every_put());
+    for _ in 0..100 {
+        put_len(&pool, 30_000);
+    }
+    pool.calibrate();
+    assert_eq!(pool.stats().max_size, 32768);
+    let mut b = pool.get_with_capacity(8192);
+    b.read_from(&[1u8; 20_000][..]).unwrap();
+    b.read_from(&[2u8; 12_000][..]).unwrap();
+    assert_eq!((b.len(), b.capacity()), (32_000, 32_768));
+    let before = pool.stats().discarded;
+    drop(b);
+    assert_eq!(pool.stats().discarded, before);
+}
+
 /// W4: 256 B bodies, then 64 KiB ones. With the default configuration (one put in 32 sampled,
 /// a window of 64 samples), `default_size` is right within 5,000 bodies of the start and of
 /// the shift. (Go: 42,001 bodies after the shift.)

@@ -329,6 +329,27 @@ fn tokio_read_to_end_and_async_write() {
     });
 }
 
+/// `read_to_end` grows the buffer as every write does, to powers of two, even from a buffer
+/// whose capacity is a class bound that is not one (3,072 B here, reserved by an earlier
+/// `get_with_capacity(3000)`; tokio's own `read_to_end` would double it to 24,576 B for this
+/// body); and a body that fills the capacity exactly leaves it as it was.
+#[test]
+fn tokio_read_to_end_grows_to_powers_of_two() {
+    let pool = pool();
+    block_on(async {
+        let input = data(20_000);
+        drop(pool.get_with_capacity(3000));
+        assert_eq!(pool.get_owned().capacity(), 3072);
+        let buf = pool.read_to_end(&input[..]).await.unwrap();
+        assert_eq!((buf.len(), buf.capacity()), (20_000, 32_768));
+        assert_eq!(*buf, input[..]);
+        drop(buf);
+        drop(pool.get_with_capacity(3000));
+        let exact = pool.read_to_end(&input[..3072]).await.unwrap();
+        assert_eq!((exact.len(), exact.capacity()), (3072, 3072));
+    });
+}
+
 #[test]
 fn tokio_read_error_returns_the_buffer() {
     struct Failing(usize);
