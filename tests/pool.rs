@@ -578,6 +578,50 @@ fn janitor_thread_is_named() {
     }
 }
 
+/// An interval too long for the clock (`Duration::MAX`) means never: the pools build (they
+/// used to panic adding it to `Instant::now()`), keep their idle objects, and the janitor
+/// goes on ageing the other pools.
+#[test]
+fn an_unreachable_interval_means_never() {
+    let never = AgePolicy::Background {
+        interval: Duration::MAX,
+    };
+    let counter = Arc::new(DropCounter::default());
+    let kept = Pool::builder()
+        .age_policy(never)
+        .build(|| unreachable!("never constructs"))
+        .unwrap();
+    let bytes = bytebufferpool::ByteBufferPool::builder()
+        .age_policy(never)
+        .build()
+        .unwrap();
+    drop(bytes.get_with_capacity(100));
+    let other = Arc::new(DropCounter::default());
+    let ageing = Pool::builder()
+        .age_policy(AgePolicy::Background {
+            interval: Duration::from_millis(10),
+        })
+        .build(|| unreachable!("never constructs"))
+        .unwrap();
+    thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..5 {
+                kept.put(Counted::new(&counter));
+                ageing.put(Counted::new(&other));
+            }
+        });
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while other.dropped.load(SeqCst) < 5 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(other.dropped.load(SeqCst), 5, "the janitor still runs");
+    assert_eq!(counter.dropped.load(SeqCst), 0, "never aged");
+    assert_eq!(kept.stats().epoch, 0);
+    drop(bytes.get_with_capacity(100));
+    assert_eq!(bytes.stats().hits, 1, "kept");
+}
+
 #[test]
 fn zero_interval_is_refused() {
     let err = Pool::<u8>::builder()

@@ -26,7 +26,8 @@ pub(crate) trait Ageable: Send + Sync {
 struct Entry {
     pool: Weak<dyn Ageable>,
     interval: Duration,
-    due: Instant,
+    /// `None`: never (the interval reaches past what `Instant` can hold).
+    due: Option<Instant>,
 }
 
 static ENTRIES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
@@ -35,7 +36,7 @@ static JANITOR: OnceCell<Option<Thread>> = OnceCell::new();
 /// Puts `pool` on the janitor's list. Returns `false` if the janitor thread could not be
 /// started (the pool then ages only when `age()` is called).
 pub(crate) fn register(pool: Weak<dyn Ageable>, interval: Duration) -> bool {
-    let due = Instant::now() + interval;
+    let due = Instant::now().checked_add(interval);
     lock_entries().push(Entry {
         pool,
         interval,
@@ -74,14 +75,19 @@ fn run() {
                 if e.pool.strong_count() == 0 {
                     return false;
                 }
-                if e.due <= now {
+                let Some(due) = e.due else {
+                    return true; // never due; kept until its pool is dropped
+                };
+                if due <= now {
                     match e.pool.upgrade() {
                         Some(pool) => due_now.push(pool),
                         None => return false,
                     }
-                    e.due = now + e.interval;
+                    e.due = now.checked_add(e.interval);
                 }
-                next = next.min(e.due);
+                if let Some(due) = e.due {
+                    next = next.min(due);
+                }
                 true
             });
         }

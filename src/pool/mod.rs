@@ -101,7 +101,8 @@ pub enum AgePolicy {
     /// [`PoolStats::background_ageing`] says so.
     Background {
         /// Time between two cycles; an idle object is dropped after two, i.e. within
-        /// `2 * interval` to `3 * interval` of its last use.
+        /// `2 * interval` to `3 * interval` of its last use. An interval too long for the
+        /// clock to reach (such as `Duration::MAX`) means never.
         interval: Duration,
     },
 }
