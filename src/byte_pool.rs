@@ -623,6 +623,11 @@ impl ByteBufferPool {
     /// `capacity`: a reservation is demand even if it comes back unused, so sizes that callers
     /// keep reserving are calibrated for (and kept) like sizes they keep writing.
     ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` exceeds `isize::MAX` bytes, as [`Vec::with_capacity`] does; the
+    /// pool's stats and state are unchanged then.
+    ///
     /// # Examples
     ///
     /// ```
@@ -661,6 +666,10 @@ impl ByteBufferPool {
     }
 
     /// Like [`get_with_capacity`](Self::get_with_capacity), through an `Arc`.
+    ///
+    /// # Panics
+    ///
+    /// As [`get_with_capacity`](Self::get_with_capacity) does.
     ///
     /// # Examples
     ///
@@ -1048,8 +1057,11 @@ impl ByteBufferPool {
         let Some(class) = sizes.for_request(capacity) else {
             // Above the largest class: allocate exactly; `put` files it in the last class or
             // drops it, by `max_size`.
+            // Allocated before it is counted: a capacity `Vec` refuses panics, and a get that
+            // never happened must not show in the stats.
+            let buf = Box::new(ByteBuffer::with_capacity(capacity));
             self.misses.fetch_add(1, Ordering::Relaxed);
-            return Box::new(ByteBuffer::with_capacity(capacity));
+            return buf;
         };
         let local = self.local();
         let last = (class + sizes.per_octave()).min(sizes.len() - 1);
