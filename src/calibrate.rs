@@ -53,7 +53,8 @@ pub struct CalibrationConfig {
     /// bucket 0, `(min_size·2^(i-1), min_size·2^i]` in bucket `i`.
     pub min_size: usize,
     /// Number of buckets (Go: 20, so 64 B … 32 MiB); lengths above the last bound fall in the
-    /// last bucket. Between 1 and 40.
+    /// last bucket. Between 1 and 40, and the last bound, `min_size << (buckets - 1)`, at
+    /// most 2^62.
     pub buckets: usize,
     /// `S`: on average one put in `S` is sampled (Go: 1, every put). At least 1.
     pub sample_every: u32,
@@ -88,7 +89,9 @@ pub struct CalibrationConfig {
     /// Seed of the sampling RNG, for reproducible tests (Go: none needed). `None` seeds each
     /// thread's generator from the operating system.
     pub seed: Option<u64>,
-    /// `default_size` before the first calibration (Go: 0, i.e. fresh buffers start empty).
+    /// `default_size` before the first calibration (Go: 0, where fresh buffers start empty).
+    /// A fresh buffer gets the bound of the bucket this size falls in, so 0 (the default)
+    /// gives `min_size` bytes. At most the last bucket's bound.
     pub initial_default_size: usize,
 }
 
@@ -145,13 +148,21 @@ impl CalibrationConfig {
                 "buckets {} is not in 1..={MAX_BUCKETS}",
                 self.buckets
             ));
-        } else if self.min_size.is_power_of_two()
-            && (self.min_size.trailing_zeros() as usize + self.buckets) >= usize::BITS as usize
-        {
-            p.push(format!(
-                "min_size {} with {} buckets overflows usize",
-                self.min_size, self.buckets
-            ));
+        } else if self.min_size.is_power_of_two() {
+            let last_bits = self.min_size.trailing_zeros() as usize + self.buckets - 1;
+            if last_bits > MAX_BOUND_BITS {
+                p.push(format!(
+                    "min_size {} with {} buckets puts the last bucket's bound at 2^{last_bits}, \
+                     above 2^{MAX_BOUND_BITS}",
+                    self.min_size, self.buckets
+                ));
+            } else if self.initial_default_size > 1 << last_bits {
+                p.push(format!(
+                    "initial_default_size {} is above the last bucket's bound, {}",
+                    self.initial_default_size,
+                    1usize << last_bits
+                ));
+            }
         }
         if self.sample_every == 0 {
             p.push("sample_every is 0; it must be at least 1".into());
@@ -189,6 +200,11 @@ pub(crate) const TICK_PUTS: u64 = 64;
 /// set to 0: such a bucket counts as empty (see [`CalibrationConfig::max_size_decay`]), and
 /// the weights never decay into subnormal floats.
 const HISTORY_FLOOR: f64 = 1.0 / 1024.0;
+
+/// The largest last bucket bound a configuration may have is `2^MAX_BOUND_BITS`, which
+/// leaves the arithmetic on bounds a bit of headroom in `usize`; no buffer that large can be
+/// allocated anyway.
+const MAX_BOUND_BITS: usize = 62;
 
 /// The most buckets a configuration may have.
 const MAX_BUCKETS: usize = 40;
@@ -1257,5 +1273,38 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(nan.problems().len(), 1);
+    }
+
+    /// The last bucket's bound may be 2^62, not more; the message says what is wrong.
+    #[test]
+    fn the_last_bound_is_at_most_2_to_the_62() {
+        let cfg = |min_size, buckets| CalibrationConfig {
+            min_size,
+            buckets,
+            ..Default::default()
+        };
+        assert!(cfg(1 << 23, 40).problems().is_empty());
+        assert!(cfg(1 << 62, 1).problems().is_empty());
+        let p = cfg(1 << 24, 40).problems();
+        assert_eq!(
+            p,
+            ["min_size 16777216 with 40 buckets puts the last bucket's bound at 2^63, above 2^62"]
+        );
+        assert_eq!(cfg(1 << 63, 1).problems().len(), 1);
+    }
+
+    /// `initial_default_size` may be any size up to the last bucket's bound.
+    #[test]
+    fn the_initial_default_size_fits_the_buckets() {
+        let cfg = |initial_default_size| CalibrationConfig {
+            initial_default_size,
+            ..Default::default()
+        };
+        assert!(cfg(3000).problems().is_empty());
+        assert!(cfg(32 << 20).problems().is_empty());
+        assert_eq!(
+            cfg((32 << 20) + 1).problems(),
+            ["initial_default_size 33554433 is above the last bucket's bound, 33554432"]
+        );
     }
 }

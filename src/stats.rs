@@ -26,7 +26,9 @@ use std::fmt;
 #[non_exhaustive]
 #[must_use = "a stats snapshot does nothing unless read or printed"]
 pub struct Stats {
-    /// Capacity of fresh buffers from `get()`.
+    /// The size `get()` makes fresh buffers for: they get the bound of the bucket it falls in
+    /// (at least `min_size`). After a calibration it is a bound itself; before the first it
+    /// is `initial_default_size` (0 by default, which gives `min_size`).
     pub default_size: usize,
     /// Buffers whose capacity exceeds this are dropped on return. 0 before the first
     /// calibration, when the limit is the largest bucket's bound (32 MiB by default).
@@ -105,15 +107,21 @@ impl fmt::Display for Stats {
         if total == 0 {
             return Ok(());
         }
+        // The row `default_size` falls in, as a length would (it is a bound after a
+        // calibration, any size before); `max_size` is a bound, or 0 for none yet.
+        let default_row = hist
+            .iter()
+            .position(|&(b, _)| b >= self.default_size)
+            .unwrap_or(hist.len() - 1);
+        let marked = |i: usize, b: usize| i == default_row || b == self.max_size;
         // Rows from the first to the last bucket with samples or a mark.
-        let marked = |b: usize| b == self.default_size || b == self.max_size;
-        let keep = |&(b, n): &(usize, u64)| n > 0 || marked(b);
-        let first = hist.iter().position(keep).unwrap_or(0);
-        let last = hist.iter().rposition(keep).unwrap_or(0);
+        let keep = |(i, &(b, n)): (usize, &(usize, u64))| n > 0 || marked(i, b);
+        let first = hist.iter().enumerate().position(keep).unwrap_or(0);
+        let last = hist.iter().enumerate().rposition(keep).unwrap_or(0);
         let top = hist.iter().map(|&(_, n)| n).max().unwrap_or(1).max(1);
         const WIDTH: u64 = 40;
         writeln!(f, "{:>10} {:>9} {:>6}", "bucket ≤", "samples", "share")?;
-        for &(bound, n) in &hist[first..=last] {
+        for (i, &(bound, n)) in hist.iter().enumerate().take(last + 1).skip(first) {
             let bar = (n * WIDTH).div_ceil(top) as usize;
             let share = 100.0 * n as f64 / total as f64;
             write!(
@@ -124,7 +132,7 @@ impl fmt::Display for Stats {
                 share,
                 "█".repeat(bar)
             )?;
-            if bound == self.default_size {
+            if i == default_row {
                 write!(f, " ◀ default_size")?;
             }
             if bound == self.max_size {

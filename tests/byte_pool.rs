@@ -510,6 +510,21 @@ fn read_from_growth_fits_max_size() {
     assert_eq!(pool.stats().discarded, before);
 }
 
+/// `get_with_capacity` with a capacity `Vec` refuses panics, as `Vec::with_capacity` does,
+/// and leaves no trace: no get, no miss, and the pool works on.
+#[test]
+fn an_impossible_capacity_panics_and_counts_nothing() {
+    let pool = pool_with(CalibrationConfig::default());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        drop(pool.get_with_capacity(usize::MAX));
+    }));
+    assert!(r.is_err());
+    let s = pool.stats();
+    assert_eq!((s.gets, s.misses, s.puts), (0, 0, 0));
+    assert!(pool.get_with_capacity(100).capacity() >= 100);
+    assert_eq!(pool.stats().gets, 1);
+}
+
 /// W4: 256 B bodies, then 64 KiB ones. With the default configuration (one put in 32 sampled,
 /// a window of 64 samples), `default_size` is right within 5,000 bodies of the start and of
 /// the shift. (Go: 42,001 bodies after the shift.)
@@ -1033,6 +1048,29 @@ fn stats_display_draws_the_histogram() {
         text.contains("last calibration window: 100 samples"),
         "{text}"
     );
+}
+
+/// Before the first calibration `default_size` is `initial_default_size`, any size: the
+/// table marks the bucket it falls in, where `get()` allocates.
+#[test]
+fn stats_display_marks_an_initial_default_size_in_its_bucket() {
+    let mut cfg = every_put();
+    cfg.initial_default_size = 3000;
+    let pool = pool_with(cfg);
+    assert_eq!(pool.get().capacity(), 4096);
+    for _ in 0..5 {
+        put_len(&pool, 3000);
+    }
+    let text = pool.stats().to_string();
+    assert!(text.contains("4 KiB         5 100.0%"), "{text}");
+    let row = text.lines().find(|l| l.contains("4 KiB ")).unwrap();
+    assert!(row.ends_with("◀ default_size"), "{text}");
+
+    let fresh = pool_with(every_put()); // default_size 0: the first bucket's row
+    put_len(&fresh, 1000);
+    let text = fresh.stats().to_string();
+    let row = text.lines().find(|l| l.contains("◀ default_size")).unwrap();
+    assert!(row.trim_start().starts_with("64 B"), "{text}");
 }
 
 #[test]
