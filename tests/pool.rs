@@ -776,3 +776,180 @@ fn reentrant_use_from_drop() {
     p.age();
     assert!(slot.lock().unwrap().is_none(), "the re-entrant drop ran");
 }
+
+// ---- found by review, 2026-12-05 -------------------------------------------------------------
+
+/// `on_evict` may use the pool: replacements it puts while its thread's record is drained
+/// stay (they used to land on the deque being drained, which after a rotation is the current
+/// one, and were evicted at once).
+#[test]
+fn puts_from_on_evict_are_kept() {
+    static POOL: std::sync::LazyLock<Pool<u32>> = std::sync::LazyLock::new(|| {
+        Pool::builder()
+            .age_policy(AgePolicy::Manual)
+            .on_evict(|v: u32| {
+                if v < 100 {
+                    POOL.put(v + 100); // a replacement, put during this cycle
+                }
+            })
+            .build(|| 0)
+            .unwrap()
+    });
+    for v in [1, 2, 3] {
+        POOL.put(v);
+    }
+    POOL.age();
+    POOL.age(); // evicts 1, 2 and 3; puts 101, 102 and 103
+    let mut got: Vec<u32> = std::iter::from_fn(|| POOL.try_get()).collect();
+    got.sort();
+    assert_eq!(got, [101, 102, 103]);
+    assert_eq!(POOL.stats().aged_out, 3);
+}
+
+/// An `on_evict` that always puts its object back ends: each cycle evicts what expired once
+/// (it used to evict the puts it made, forever).
+#[test]
+fn age_ends_when_on_evict_puts_back() {
+    static EVICTED: AtomicUsize = AtomicUsize::new(0);
+    static POOL: std::sync::LazyLock<Pool<u32>> = std::sync::LazyLock::new(|| {
+        Pool::builder()
+            .age_policy(AgePolicy::Manual)
+            .on_evict(|v: u32| {
+                // Bounded only so that a regression fails instead of hanging.
+                if EVICTED.fetch_add(1, SeqCst) < 10_000 {
+                    POOL.put(v);
+                }
+            })
+            .build(|| 0)
+            .unwrap()
+    });
+    POOL.put(1);
+    POOL.put(2);
+    POOL.age();
+    POOL.age();
+    assert_eq!(EVICTED.load(SeqCst), 2);
+}
+
+/// `steal_probes(n)` probes `n` other threads' records: with one probe and one other thread,
+/// a get steals (the caller's own record used to use up the probe, half the time or more).
+#[test]
+fn one_probe_reaches_the_only_other_thread() {
+    for round in 0..100 {
+        let pool = Arc::new(
+            Pool::builder()
+                .age_policy(AgePolicy::Manual)
+                .steal_probes(1)
+                .build(|| 0u32)
+                .unwrap(),
+        );
+        let p = Arc::clone(&pool);
+        let (filled, wait) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+        let (f, w) = (Arc::clone(&filled), Arc::clone(&wait));
+        let owner = thread::spawn(move || {
+            p.put(1); // private
+            p.put(2); // deque: stealable
+            f.wait();
+            w.wait();
+        });
+        filled.wait();
+        assert_eq!(pool.try_get(), Some(2), "round {round}");
+        wait.wait();
+        owner.join().unwrap();
+    }
+}
+
+/// The ager does not evict objects put in the current cycle: when the owner of a lagging
+/// record catches up while the ager drains its dead deque, it drops what expired itself and
+/// pushes fresh objects onto that deque, and the ager stops there (it used to go on by the
+/// length it saw first, and evicted the fresh objects).
+#[test]
+fn the_ager_leaves_objects_put_in_the_current_cycle() {
+    let evicted = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let blocked = Arc::new(AtomicBool::new(false));
+    let (in_evict, resume) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let pool = {
+        let (ev, bl, ie, re) = (
+            Arc::clone(&evicted),
+            Arc::clone(&blocked),
+            Arc::clone(&in_evict),
+            Arc::clone(&resume),
+        );
+        let main = thread::current().id();
+        Arc::new(
+            Pool::builder()
+                .age_policy(AgePolicy::Manual)
+                .on_evict(move |v: u32| {
+                    ev.lock().unwrap().push(v);
+                    // The ager's first eviction waits while the owner catches up.
+                    if thread::current().id() == main && !bl.swap(true, SeqCst) {
+                        ie.wait();
+                        re.wait();
+                    }
+                })
+                .build(|| 0)
+                .unwrap(),
+        )
+    };
+    let (step_tx, step_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let owner = {
+        let pool = Arc::clone(&pool);
+        let (ie, re) = (Arc::clone(&in_evict), Arc::clone(&resume));
+        thread::spawn(move || {
+            for v in [1, 2, 3, 4] {
+                pool.put(v); // epoch 0: 1 private, 2 3 4 on the deque
+            }
+            step_tx.send(()).unwrap();
+            go_rx.recv().unwrap(); // aged once
+            pool.put(5); // catches up to epoch 1: 1 2 3 4 are the victims, 5 private
+            step_tx.send(()).unwrap();
+            ie.wait(); // the ager is inside the eviction of one of 1 2 3 4
+            for v in [10, 11, 12] {
+                pool.put(v); // catches up to epoch 2 (drops the rest), then fresh puts
+            }
+            re.wait();
+            go_rx.recv().unwrap(); // alive until the ager is done
+        })
+    };
+    step_rx.recv().unwrap();
+    pool.age();
+    go_tx.send(()).unwrap();
+    step_rx.recv().unwrap();
+    pool.age();
+    go_tx.send(()).unwrap();
+    owner.join().unwrap();
+    let mut ev = evicted.lock().unwrap().clone();
+    ev.sort();
+    assert_eq!(ev, [1, 2, 3, 4], "only the expired objects, each once");
+    let mut left: Vec<u32> = std::iter::from_fn(|| pool.try_get()).collect();
+    left.sort();
+    assert_eq!(left, [5, 10, 11, 12], "stolen from the owner's record");
+}
+
+/// `aged_out` counts every object ageing dropped, the one whose `Drop` panicked included,
+/// also when that panic ends the cycle (the count used to be added at the end, and was lost
+/// with the panic); the objects the cycle did not reach stay in the pool for a later one.
+#[test]
+fn aged_out_counts_objects_dropped_before_a_panicking_drop() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct D(bool);
+    impl Drop for D {
+        fn drop(&mut self) {
+            if self.0 {
+                panic!("boom");
+            }
+            DROPS.fetch_add(1, SeqCst);
+        }
+    }
+    let pool = manual(|| D(false));
+    pool.put(D(false)); // private: joins the victims last, so it is evicted first
+    pool.put(D(false)); // deque, bottom: not reached
+    pool.put(D(true)); // deque, top: its drop panics
+    pool.age();
+    let r = catch_unwind(AssertUnwindSafe(|| pool.age()));
+    assert!(r.is_err());
+    assert_eq!((DROPS.load(SeqCst), pool.stats().aged_out), (1, 2));
+    pool.age();
+    pool.age(); // the object put back goes two cycles later
+    assert_eq!((DROPS.load(SeqCst), pool.stats().aged_out), (2, 3));
+}

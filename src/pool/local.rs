@@ -108,28 +108,63 @@ pub(super) fn steal_one<T>(stealer: &Stealer<T>) -> Option<T> {
 }
 
 /// Drops the items of a deque, from another thread, bounded by the length seen at the start so
-/// that an owner pushing at the same time cannot keep the caller here. Returns how many.
-pub(super) fn drain_stealer<T>(stealer: &Stealer<T>, evict: &dyn Fn(T)) -> u64 {
+/// that an owner pushing at the same time cannot keep the caller here, and stopping as soon as
+/// `still_dead` says the owner has moved on: the owner then drops what expired itself, and
+/// pushes its fresh objects onto this same deque. (The owner can still move on between that
+/// check and a steal; then one fresh object may go early, as a steal during a rotation may.)
+/// Each item is counted in `count` before it is handed to `evict`, so a panicking eviction
+/// loses no count.
+pub(super) fn drain_stealer<T>(
+    stealer: &Stealer<T>,
+    still_dead: &dyn Fn() -> bool,
+    evict: &dyn Fn(T),
+    count: &AtomicU64,
+) {
     let n = stealer.len();
-    let mut dropped = 0;
     for _ in 0..n {
-        match steal_one(stealer) {
-            Some(item) => {
-                dropped += 1;
-                evict(item); // user code; the record is consistent
-            }
-            None => break,
+        if !still_dead() {
+            return;
         }
-    }
-    dropped
-}
-
-/// Drops every item of an owner's deque. Returns how many.
-pub(super) fn drain_worker<T>(worker: &Worker<T>, evict: &dyn Fn(T)) -> u64 {
-    let mut dropped = 0;
-    while let Some(item) = worker.pop() {
-        dropped += 1;
+        let Some(item) = steal_one(stealer) else {
+            return;
+        };
+        // Relaxed: statistics.
+        count.fetch_add(1, Ordering::Relaxed);
         evict(item); // user code; the record is consistent
     }
-    dropped
+}
+
+/// Drops every item of the owner's `workers`, counting each in `count` before `evict`.
+///
+/// The items are taken out first: an eviction may put into the pool (`on_evict` may use it),
+/// and on this thread such a put lands on the deque being drained, which after a rotation is
+/// the new current one. Those fresh objects stay. If an eviction panics, the items not evicted
+/// yet go back on the first deque, unevicted, and are dropped by a later cycle.
+pub(super) fn drain_worker<T>(workers: &[&Worker<T>], evict: &dyn Fn(T), count: &AtomicU64) {
+    struct Rest<'a, T> {
+        items: std::vec::IntoIter<T>,
+        home: &'a Worker<T>,
+    }
+    impl<T> Drop for Rest<'_, T> {
+        fn drop(&mut self) {
+            // No user code here (a push), so a panicking eviction cannot panic twice.
+            self.items.by_ref().for_each(|item| self.home.push(item));
+        }
+    }
+    let mut items = Vec::new();
+    for w in workers {
+        items.extend(std::iter::from_fn(|| w.pop()));
+    }
+    if items.is_empty() {
+        return;
+    }
+    let mut rest = Rest {
+        items: items.into_iter(),
+        home: workers[0],
+    };
+    for item in rest.items.by_ref() {
+        // Relaxed: statistics.
+        count.fetch_add(1, Ordering::Relaxed);
+        evict(item); // user code; the record is consistent
+    }
 }

@@ -412,29 +412,21 @@ impl<T: Send + 'static> Shared<T> {
         // Release: the ager's Acquire load of `cur` sees the rotation it decides on.
         local.remote.cur.store(epoch, Ordering::Release);
         let private = local.private.take();
-        let dropped = match expired(seen, epoch) {
-            Expired::Nothing => {
-                local.private.set(private);
-                0
-            }
+        match expired(seen, epoch) {
+            Expired::Nothing => local.private.set(private),
             Expired::Deque(dead) => {
                 if let Some(p) = private {
                     local.workers[1 - dead].push(p); // joins the victim generation
                 }
-                drain_worker(&local.workers[dead], &self.evict)
+                drain_worker(&[&local.workers[dead]], &self.evict, &self.aged_out);
             }
             Expired::All => {
-                let n = u64::from(private.is_some());
                 if let Some(p) = private {
-                    (self.evict)(p);
+                    local.workers[0].push(p); // evicted with the rest, below
                 }
-                n + drain_worker(&local.workers[0], &self.evict)
-                    + drain_worker(&local.workers[1], &self.evict)
+                let both = [&local.workers[0], &local.workers[1]];
+                drain_worker(&both, &self.evict, &self.aged_out);
             }
-        };
-        if dropped > 0 {
-            // Relaxed: statistics.
-            self.aged_out.fetch_add(dropped, Ordering::Relaxed);
         }
         if !hooked {
             // Last, after the user code above: the record stays marked (see `register`).
@@ -501,10 +493,10 @@ impl<T: Send + 'static> Shared<T> {
         let start = local.next_probe() as usize % records;
         let candidates = self.remotes.iter().skip(start);
         let wrapped = self.remotes.iter().take(start);
-        for remote in candidates.chain(wrapped).take(self.steal_probes) {
-            if Arc::ptr_eq(remote, &local.remote) {
-                continue;
-            }
+        let others = candidates
+            .chain(wrapped)
+            .filter(|remote| !Arc::ptr_eq(remote, &local.remote));
+        for remote in others.take(self.steal_probes) {
             // Relaxed: choosing the wrong deque during a rotation only takes an object a
             // little early or late, which the contract allows.
             let cur = remote.cur.load(Ordering::Relaxed);
@@ -528,25 +520,30 @@ impl<T: Send + 'static> Shared<T> {
         // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
         let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
         let own = self.locals.get();
-        let mut dropped = 0;
         for remote in self.remotes.iter() {
             if own.is_some_and(|local| Arc::ptr_eq(remote, &local.remote)) {
                 continue; // the calling thread's: its `rotate` below drains it, by cheaper pops
             }
             // Acquire: pairs with the Release store of `rotate`.
             let cur = remote.cur.load(Ordering::Acquire);
-            dropped += match expired(cur, epoch) {
-                Expired::Nothing => 0,
-                Expired::Deque(dead) => drain_stealer(&remote.stealers[dead], &self.evict),
-                Expired::All => {
-                    drain_stealer(&remote.stealers[0], &self.evict)
-                        + drain_stealer(&remote.stealers[1], &self.evict)
-                }
+            // Relaxed: a hint to stop early; a stale `cur` costs at most one early steal.
+            let still_dead = || remote.cur.load(Ordering::Relaxed) == cur;
+            let drain = |i: usize| {
+                drain_stealer(
+                    &remote.stealers[i],
+                    &still_dead,
+                    &self.evict,
+                    &self.aged_out,
+                );
             };
-        }
-        if dropped > 0 {
-            // Relaxed: statistics.
-            self.aged_out.fetch_add(dropped, Ordering::Relaxed);
+            match expired(cur, epoch) {
+                Expired::Nothing => {}
+                Expired::Deque(dead) => drain(dead),
+                Expired::All => {
+                    drain(0);
+                    drain(1);
+                }
+            }
         }
         // The calling thread moves its own record now, private object included, so that two
         // `age()` calls by the owner drop everything it left (Go's TestPoolRelease).
