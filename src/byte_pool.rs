@@ -197,13 +197,14 @@ impl Inner {
             if now.wrapping_sub(seen) >= 2 {
                 self.release(buf);
             } else {
-                self.file(buf, Pool::put);
+                self.file(buf, Pool::put_shared);
             }
         }
     }
 
-    /// Files a buffer under the largest class its capacity fills, with `put` (`Pool::put`, or
-    /// `Pool::put_stealable` for a thread that is exiting), and sets the class's bit in the
+    /// Files a buffer under the largest class its capacity fills, with `put`
+    /// (`Pool::put_shared`, or `Pool::put_stealable` for a thread that is exiting: never into
+    /// a private slot, which ageing cannot reach), and sets the class's bit in the
     /// non-empty hint and in the classes filed in during this cycle of ageing by traffic.
     fn file(&self, buf: Box<ByteBuffer>, put: fn(&Pool<Box<ByteBuffer>>, Box<ByteBuffer>)) {
         let class = self.sizes.of_capacity(buf.capacity());
@@ -406,9 +407,7 @@ impl ByteBufferPoolBuilder {
     /// reach the class pools (served by one, or allocating): a get served by a thread's front
     /// slot never touches them.
     ///
-    /// A buffer idle in its class through two such cycles is dropped (one in another thread's
-    /// private slot of the class pool, as with the clock, at that thread's next use of the
-    /// class). Under steady traffic the
+    /// A buffer idle in its class through two such cycles is dropped. Under steady traffic the
     /// clock alone never empties a class whose demand fell for a while, since every second's
     /// cycle finds buffers that were taken recently; by traffic, a buffer is dropped once it
     /// sat idle while every buffer out could have come back once or twice (see
@@ -859,7 +858,7 @@ impl ByteBufferPool {
     #[inline(never)]
     fn unslot(&self, local: Local<'_>, buf: Box<ByteBuffer>) {
         local.evicted();
-        self.inner.file(buf, Pool::put);
+        self.inner.file(buf, Pool::put_shared);
     }
 
     /// Takes the buffer of this thread's front slot if `fits` its capacity; a buffer that

@@ -1166,3 +1166,80 @@ fn test_bounds() {
     is_send::<Stats>();
     is_sync::<Stats>();
 }
+
+// ---- found by review, 2026-12-05 -------------------------------------------------------------
+
+/// A pool with a byte cap (to count what it holds), ageing by hand only.
+fn capped(cap: usize) -> Arc<ByteBufferPool> {
+    Arc::new(
+        ByteBufferPool::builder()
+            .age_policy(AgePolicy::Manual)
+            .age_by_traffic(None)
+            .max_retained_bytes(cap)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// An idle, live thread keeps at most the buffer of its front slot: the buffers it filed in
+/// the class pools age out (they used to sit in the class pools' private slots of that
+/// thread, out of ageing's reach, one per class).
+#[test]
+fn an_idle_live_thread_keeps_at_most_its_front_buffer() {
+    let pool = capped(1 << 30);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let p = Arc::clone(&pool);
+    let h = thread::spawn(move || {
+        for cap in [64usize, 128, 256, 512, 1024] {
+            p.put(ByteBuffer::with_capacity(cap)); // each pushes the one before to its class
+        }
+        done_tx.send(()).unwrap();
+        go_rx.recv().unwrap();
+    });
+    done_rx.recv().unwrap();
+    for _ in 0..3 {
+        pool.age();
+    }
+    let held = pool.stats().retained_bytes.unwrap();
+    go_tx.send(()).unwrap();
+    h.join().unwrap();
+    assert_eq!(held, 1024, "only the front slot's buffer");
+}
+
+/// A busy thread that never uses those classes again does not keep its old large buffers,
+/// and they do not fill the byte cap for good: after a few cycles another thread's put of a
+/// large buffer is kept (it used to be discarded, the cap full of unreachable buffers).
+#[test]
+fn buffers_filed_by_a_busy_thread_age_out_and_free_the_cap() {
+    let pool = capped(16 << 20);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<bool>();
+    let p = Arc::clone(&pool);
+    let h = thread::spawn(move || {
+        for cap in [1 << 20, 2 << 20, 4 << 20, 8 << 20, 1024] {
+            p.put(ByteBuffer::with_capacity(cap));
+        }
+        done_tx.send(()).unwrap();
+        while go_rx.recv().unwrap() {
+            let mut b = p.get(); // served by its front slot
+            b.extend_from_slice(b"x");
+            drop(b);
+            done_tx.send(()).unwrap();
+        }
+    });
+    done_rx.recv().unwrap();
+    for _ in 0..3 {
+        pool.age();
+        go_tx.send(true).unwrap();
+        done_rx.recv().unwrap();
+    }
+    let held = pool.stats().retained_bytes.unwrap();
+    let before = pool.stats().discarded;
+    pool.put(ByteBuffer::with_capacity(2 << 20));
+    let after = pool.stats();
+    go_tx.send(false).unwrap();
+    h.join().unwrap();
+    assert_eq!(held, 1024, "only the busy thread's front buffer");
+    assert_eq!(after.discarded, before, "kept: {:?}", after.retained_bytes);
+}

@@ -687,6 +687,17 @@ impl<T: Send + 'static> Pool<T> {
         self.shared.put(value);
     }
 
+    /// Puts `value` on the calling thread's current deque, never in its private slot, so that
+    /// other threads can steal it and ageing can drop it: for `ByteBufferPool`, which files
+    /// buffers into its class pools from live threads. Through `put`, each live thread would
+    /// keep a buffer per class it ever filed into in its private slots, out of ageing's reach
+    /// for as long as it does not use the class again (and counted against the byte cap).
+    pub(crate) fn put_shared(&self, value: T) {
+        let local = self.shared.local();
+        bump_owned(&local.remote.puts);
+        local.current().push(value);
+    }
+
     /// Puts `value` on the calling thread's current deque rather than in its private slot, so
     /// that other threads can steal it and ageing can drop it: for a thread that is exiting
     /// (`ByteBufferPool`'s exit hook, which may run after this pool's own).
