@@ -54,23 +54,29 @@ impl<E: Error + 'static> Error for CollectError<E> {
     }
 }
 
-/// What to reserve for a body with this size hint: its exact length, or its lower bound;
-/// `None` when nothing is known (then the pool's calibrated default size serves). `Err` if the
-/// hint is already over the limit.
+/// The most bytes reserved up front on a size hint's word: a hint is the peer's claim (a
+/// `Content-Length`), and a lie must not make the pool allocate, or try to allocate, more than
+/// this before a byte arrives. A longer body grows as it arrives (to powers of two).
+pub(crate) const MAX_PRESIZE: usize = 1 << 20;
+
+/// What to reserve for a body with this size hint: its exact length, or its lower bound, at
+/// most [`MAX_PRESIZE`]; `None` when nothing is known (then the pool's calibrated default size
+/// serves). `Err` if the hint is already over the limit.
 fn presize<B: Body>(body: &B, limit: usize) -> Result<Option<usize>, CollectError<B::Error>> {
     let hint = body.size_hint();
-    let too_large = |n: u64| n > limit as u64;
+    let too_large = |n: u64| u128::from(n) > limit as u128;
+    let reserve = |n: u64| usize::try_from(n).map_or(MAX_PRESIZE, |n| n.min(MAX_PRESIZE));
     if let Some(exact) = hint.exact() {
         return if too_large(exact) {
             Err(CollectError::TooLarge { limit })
         } else {
-            Ok(Some(exact as usize))
+            Ok(Some(reserve(exact)))
         };
     }
     if too_large(hint.lower()) {
         return Err(CollectError::TooLarge { limit });
     }
-    Ok(Some(hint.lower() as usize).filter(|&n| n > 0))
+    Ok(Some(reserve(hint.lower())).filter(|&n| n > 0))
 }
 
 /// Appends every data frame of `body` to `buf`, stopping with `TooLarge` past `limit` bytes.
@@ -102,8 +108,10 @@ async fn fill<B: Body>(
 impl ByteBufferPool {
     /// Collects an HTTP body into a buffer of this pool, held by an owned guard (`'static` and
     /// `Send`: it can be kept across `.await` and sent to other tasks). Pre-sizes the buffer
-    /// from the body's size hint (which carries `Content-Length`); a body of unknown length
-    /// (chunked) gets a buffer of the calibrated default size. Feature `http-body`.
+    /// from the body's size hint (which carries `Content-Length`), up to 1 MiB: the hint is the
+    /// peer's word, so a larger body grows as it arrives, and a hint that lies (say, a
+    /// `Content-Length` of 2^63 with no limit) allocates nothing more. A body of unknown
+    /// length (chunked) gets a buffer of the calibrated default size. Feature `http-body`.
     ///
     /// Pass `&mut body` to keep the body, for instance to drain it after `TooLarge`.
     ///

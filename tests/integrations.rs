@@ -95,6 +95,54 @@ fn collects_content_length_and_chunked_bodies() {
     });
 }
 
+/// A body whose exact size hint lies.
+struct Lying {
+    hint: u64,
+    data: Option<Bytes>,
+}
+
+impl Body for Lying {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        Poll::Ready(self.data.take().map(|d| Ok(Frame::data(d))))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.hint)
+    }
+}
+
+/// A size hint is the peer's word: without a limit, a `Content-Length` of 2^63 (or 2^40)
+/// reserves at most 1 MiB up front instead of panicking on the capacity (or aborting on the
+/// allocation), and the body is collected as it is.
+#[test]
+fn a_lying_size_hint_reserves_at_most_one_mib() {
+    let pool = pool();
+    block_on(async {
+        for hint in [1 << 63, 1 << 40, 2 << 20] {
+            let body = Lying {
+                hint,
+                data: Some(Bytes::from_static(b"tiny")),
+            };
+            let buf = pool.collect_body(body, usize::MAX).await.unwrap();
+            assert_eq!(*buf, "tiny");
+            assert_eq!(buf.capacity(), 1 << 20, "hint {hint}");
+        }
+        let honest = data(3 << 20);
+        let body = Lying {
+            hint: honest.len() as u64,
+            data: Some(Bytes::from(honest.clone())),
+        };
+        let buf = pool.collect_body(body, usize::MAX).await.unwrap();
+        assert_eq!(*buf, honest[..], "a long body grows as it arrives");
+    });
+}
+
 #[test]
 fn over_the_limit_is_an_error_and_the_buffer_goes_back() {
     let pool = pool();
