@@ -110,6 +110,9 @@ pub struct ByteBufferPool {
     fast_min: usize,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
+    /// Puts by threads past their exit hooks (see `put_uncached`): counted here, as they have
+    /// no per-thread counters to count them.
+    exited_puts: AtomicU64,
     /// Puts that dropped the buffer (cold path; `Relaxed` statistics).
     discarded: CachePadded<AtomicU64>,
     age_policy: AgePolicy,
@@ -530,6 +533,7 @@ impl ByteBufferPoolBuilder {
             },
             calibrator: Calibrator::new(self.calibration),
             misses: CachePadded::new(AtomicU64::new(0)),
+            exited_puts: AtomicU64::new(0),
             discarded: CachePadded::new(AtomicU64::new(0)),
             age_policy: self.age_policy,
             traffic: self.age_by_traffic.map(|k| {
@@ -741,7 +745,15 @@ impl ByteBufferPool {
     #[cold]
     #[inline(never)]
     fn put_uncached(&self, buf: Box<ByteBuffer>, requested: usize) {
-        self.put_slow(self.local(), buf, requested);
+        match self.local() {
+            Some(local) => self.put_slow(local, buf, requested),
+            None => {
+                // After the thread's exit hooks ran (see `Pool`'s `thread_exited`): it has no
+                // front to file through; counted as a put, and discarded.
+                self.exited_puts.fetch_add(1, Ordering::Relaxed);
+                self.discard(buf);
+            }
+        }
     }
 
     /// Every put but the common one (see [`put_boxed`](Self::put_boxed)): most often a sample.
@@ -787,10 +799,19 @@ impl ByteBufferPool {
         }
     }
 
-    /// This thread's front and counters.
+    /// This thread's front and counters; `None` once its exit hooks have run.
     #[inline]
-    fn local(&self) -> Local<'_> {
+    fn local(&self) -> Option<Local<'_>> {
         self.inner.fronts.local(|local| self.catch_up(local))
+    }
+
+    /// A fresh buffer of `capacity`, counted as a miss: for a thread past its exit hooks.
+    #[cold]
+    #[inline(never)]
+    fn fresh_exited(&self, capacity: usize) -> Box<ByteBuffer> {
+        let buf = Box::new(ByteBuffer::with_capacity(capacity));
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        buf
     }
 
     /// The slow path of [`local`](Self::local): hooks the thread's exit on its first call, and
@@ -970,12 +991,13 @@ impl ByteBufferPool {
         // Relaxed: statistics.
         let misses = self.misses.load(Ordering::Relaxed);
         let discarded = self.discarded.load(Ordering::Relaxed);
+        let exited_puts = self.exited_puts.load(Ordering::Relaxed);
         let t = self.inner.fronts.totals();
+        let puts = t.puts + exited_puts;
         // Every kept put enters a front slot, and leaves it by a get, by eviction, or not yet
         // (see `front::Counters`); the other gets are served by a class pool or allocate.
         // Saturating: a snapshot under load may mix moments.
-        let hits = t
-            .puts
+        let hits = puts
             .saturating_sub(discarded)
             .saturating_sub(t.evicted)
             .saturating_sub(t.occupied)
@@ -983,7 +1005,7 @@ impl ByteBufferPool {
         let counts = Counts {
             gets: hits + misses,
             behind_fronts: t.class_gets + misses,
-            puts: t.puts,
+            puts,
             hits,
             misses,
             discarded,
@@ -1008,7 +1030,11 @@ impl ByteBufferPool {
     /// above the default), else from the default class, else from a larger one, else fresh.
     #[inline]
     fn take_default(&self) -> Box<ByteBuffer> {
-        let local = self.local();
+        let Some(local) = self.local() else {
+            let sizes = &self.inner.sizes;
+            let class = sizes.of_bucket(self.calibrator.default_bucket());
+            return self.fresh_exited(sizes.bound(class));
+        };
         let default_size = self.calibrator.default_size();
         match self.take_front(local, |cap| cap >= default_size) {
             Some(buf) => buf,
@@ -1062,7 +1088,9 @@ impl ByteBufferPool {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return buf;
         };
-        let local = self.local();
+        let Some(local) = self.local() else {
+            return self.fresh_exited(sizes.bound(class));
+        };
         let last = (class + sizes.per_octave()).min(sizes.len() - 1);
         let fits = |cap: usize| cap >= capacity && sizes.of_capacity(cap) <= last;
         if let Some(buf) = self.take_front(local, fits) {

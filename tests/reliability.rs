@@ -224,3 +224,133 @@ fn a_panicking_thread_returns_its_buffers() {
     );
     assert!(pool.get().is_empty());
 }
+
+// ---- thread-local destructors that run after the pools' exit hooks (found by review) ----------
+
+/// Runs the test `name` of this binary in a child process with `CHILD` set, and checks that
+/// the child succeeded: for tests whose failure is an abort.
+fn in_child(name: &str) {
+    if std::env::var_os("BYTEBUFFERPOOL_CHILD").is_some() {
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("BYTEBUFFERPOOL_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the child failed: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A thread-local the program touched before the thread's first pool call is destroyed after
+/// `thread_local`'s id guard, the pools' per-thread state gone. Its destructor may still use
+/// the pools: a put hands its object to `on_evict` (a `ByteBufferPool` discards and counts
+/// it), a get makes a fresh one. It used to look the thread's record up, which made
+/// `thread_local` allocate an id through its destroyed guard: a panic in a thread-local
+/// destructor, so the process aborted (hence the child process).
+#[test]
+fn a_thread_local_touched_before_the_pools_may_use_them_in_its_destructor() {
+    use std::sync::LazyLock;
+    static EVICTED: AtomicUsize = AtomicUsize::new(0);
+    static POOL: LazyLock<Pool<Vec<u8>>> = LazyLock::new(|| {
+        Pool::builder()
+            .age_policy(AgePolicy::Manual)
+            .on_evict(|_| {
+                EVICTED.fetch_add(1, SeqCst);
+            })
+            .build(Vec::new)
+            .unwrap()
+    });
+    static BYTES: LazyLock<ByteBufferPool> = LazyLock::new(manual_pool);
+    struct UsesThePoolsOnDrop;
+    impl Drop for UsesThePoolsOnDrop {
+        fn drop(&mut self) {
+            drop(POOL.get()); // nothing to take: constructed; its guard puts it back
+            let mut b = BYTES.get();
+            b.extend_from_slice(b"late");
+        }
+    }
+    thread_local! { static EARLY: UsesThePoolsOnDrop = const { UsesThePoolsOnDrop }; }
+    in_child("a_thread_local_touched_before_the_pools_may_use_them_in_its_destructor");
+    if std::env::var_os("BYTEBUFFERPOOL_CHILD").is_none() {
+        return;
+    }
+    thread::spawn(|| {
+        EARLY.with(|_| ()); // first: destroyed last, after `thread_local`'s id guard
+        POOL.put(vec![1]);
+        drop(BYTES.get());
+    })
+    .join()
+    .unwrap();
+    assert_eq!(EVICTED.load(SeqCst), 1, "the late put went to on_evict");
+    let s = BYTES.stats();
+    assert_eq!(
+        (s.gets, s.puts, s.misses, s.discarded),
+        (2, 2, 2, 1),
+        "{s:?}"
+    );
+}
+
+/// A thread-local destroyed between the pools' exit hooks and `thread_local`'s id guard (the
+/// id was taken first, then the thread-local touched, then the pools used): its puts are not
+/// stranded in the exiting thread's private or front slot, out of every other thread's and of
+/// ageing's reach, as they used to be. `Pool` hands the object to `on_evict` at once; a capped
+/// `ByteBufferPool` discards the buffer and holds no bytes for it.
+#[test]
+fn a_put_after_the_exit_hooks_is_not_stranded() {
+    use std::sync::LazyLock;
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+        }
+    }
+    static POOL: LazyLock<Pool<Counted>> = LazyLock::new(|| {
+        Pool::builder()
+            .age_policy(AgePolicy::Manual)
+            .build(|| Counted)
+            .unwrap()
+    });
+    static BYTES: LazyLock<ByteBufferPool> = LazyLock::new(|| {
+        ByteBufferPool::builder()
+            .age_policy(AgePolicy::Manual)
+            .max_retained_bytes(1 << 20)
+            .build()
+            .unwrap()
+    });
+    static IDS: LazyLock<thread_local::ThreadLocal<u8>> =
+        LazyLock::new(thread_local::ThreadLocal::new);
+    struct PutsOnDrop;
+    impl Drop for PutsOnDrop {
+        fn drop(&mut self) {
+            POOL.put(Counted);
+            let mut b = BYTES.get_with_capacity(8192);
+            b.extend_from_slice(b"late");
+        }
+    }
+    thread_local! { static LATE: PutsOnDrop = const { PutsOnDrop }; }
+    thread::spawn(|| {
+        IDS.get_or(|| 0); // `thread_local`'s id guard first
+        LATE.with(|_| ()); // then this thread-local
+        drop(POOL.try_get()); // then the pools' exit hooks: they run before LATE's destructor
+        drop(BYTES.get());
+    })
+    .join()
+    .unwrap();
+    assert_eq!(DROPS.load(SeqCst), 1, "dropped at once: {:?}", POOL.stats());
+    let s = BYTES.stats();
+    assert_eq!(
+        s.retained_bytes,
+        Some(64),
+        "only the buffer filed at exit: {s:?}"
+    );
+    assert_eq!((s.gets, s.puts, s.discarded), (2, 2, 1), "{s:?}");
+    BYTES.age();
+    BYTES.age();
+    assert_eq!(BYTES.stats().retained_bytes, Some(0));
+}

@@ -64,6 +64,7 @@ use thread_local::ThreadLocal;
 
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
+use crate::pool::thread_exited;
 use crate::sync::{
     AtomicPtr, AtomicU64, AtomicUsize, Ordering, StaticAtomicU64, bump_owned, fence,
 };
@@ -306,13 +307,14 @@ impl Fronts {
 
     /// The calling thread's front and counters. `catch_up` runs with the front on the slow
     /// path: this thread's first call, its first after another pool's, and its first after
-    /// an ageing cycle.
+    /// an ageing cycle. `None` once the thread's exit hooks have run (see `thread_exited`;
+    /// the cache is empty by then: its guard was registered after the hooks).
     #[inline]
-    pub(super) fn local(&self, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
+    pub(super) fn local(&self, catch_up: impl FnOnce(Local<'_>)) -> Option<Local<'_>> {
         self.cached_or(
             catch_up,
-            |local, _| local,
-            |catch_up| self.local_slow(catch_up),
+            |local, _| Some(local),
+            |catch_up| (!thread_exited()).then(|| self.local_slow(catch_up)),
         )
     }
 
@@ -393,6 +395,9 @@ impl Fronts {
     /// The calling thread's front if it has one, without touching the cache (for the exit
     /// hook and `age`).
     pub(super) fn existing(&self) -> Option<Local<'_>> {
+        if thread_exited() {
+            return None; // its entries must not be looked up (see `thread_exited`)
+        }
         Some(Local {
             front: self.fronts.get()?,
             counters: self.counters.get()?,

@@ -6,7 +6,7 @@
 //! registry lock is taken when a pool is created and by the janitor itself, never by `get`,
 //! `put` or `age`, and no user code runs while it is held.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -108,6 +108,9 @@ fn run() {
 thread_local! {
     /// Pools this thread has used; told when the thread exits.
     static EXIT_HOOKS: ExitHooks = const { ExitHooks(RefCell::new(Vec::new())) };
+    /// Set when this thread's exit hooks have run (see [`thread_exited`]). No destructor, so
+    /// it can be read at any point of the thread's teardown.
+    static EXITED: Cell<bool> = const { Cell::new(false) };
 }
 
 struct ExitHooks(RefCell<Vec<Weak<dyn Ageable>>>);
@@ -119,7 +122,25 @@ impl Drop for ExitHooks {
                 pool.on_thread_exit();
             }
         }
+        EXITED.set(true);
     }
+}
+
+/// Whether the calling thread's exit hooks have run: from then on the pools leave their
+/// per-thread records alone (a put drops its object, a get finds nothing).
+///
+/// Past that point, `thread_local`'s id guard may be gone: it is a thread-local of its own,
+/// registered at the thread's first `ThreadLocal` lookup, before the exit hooks (which the
+/// pools register after their first lookup), and so destroyed after them. A thread-local
+/// destructor that runs later still (one the program touched before the thread's first pool
+/// call) and looks a record up would make `thread_local` allocate a new id through a destroyed
+/// guard, a panic inside a thread-local destructor: the process aborts.
+///
+/// Not covered: a thread whose first pool call comes from such a destructor, after some other
+/// `ThreadLocal` gave it an id (its exit hooks never ran, and the id guard is gone).
+#[inline]
+pub(crate) fn thread_exited() -> bool {
+    EXITED.get()
 }
 
 /// Asks to be told when the calling thread exits. Cold: once per thread per pool. Returns

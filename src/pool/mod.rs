@@ -14,7 +14,9 @@ use crossbeam_utils::CachePadded;
 use thread_local::ThreadLocal;
 
 use self::epoch::{Expired, expired, slot};
-pub(crate) use self::janitor::{Ageable, hook_thread_exit, register as register_ageing};
+pub(crate) use self::janitor::{
+    Ageable, hook_thread_exit, register as register_ageing, thread_exited,
+};
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
 use crate::sync::{
     Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak, bump_owned,
@@ -353,9 +355,13 @@ impl<T: Send + 'static> Shared<T> {
         self.me.clone()
     }
 
-    /// The calling thread's record, synchronised with the current epoch.
+    /// The calling thread's record, synchronised with the current epoch; `None` once the
+    /// thread's exit hooks have run (see [`thread_exited`]).
     #[inline]
-    fn local(&self) -> &Local<T> {
+    fn local(&self) -> Option<&Local<T>> {
+        if thread_exited() {
+            return None;
+        }
         let local = match self.locals.get() {
             Some(local) => local,
             None => self.register(),
@@ -365,7 +371,7 @@ impl<T: Send + 'static> Shared<T> {
         if epoch != local.seen.get() {
             self.rotate(local, epoch);
         }
-        local
+        Some(local)
     }
 
     /// First use of this pool by this thread (or by any thread with this id).
@@ -436,7 +442,7 @@ impl<T: Send + 'static> Shared<T> {
 
     #[inline]
     fn try_get(&self) -> Option<T> {
-        let local = self.local();
+        let local = self.local()?;
         bump_owned(&local.remote.gets);
         if let Some(x) = local.private.take() {
             return Some(x);
@@ -449,7 +455,9 @@ impl<T: Send + 'static> Shared<T> {
 
     #[inline]
     fn put(&self, value: T) {
-        let local = self.local();
+        let Some(local) = self.local() else {
+            return self.put_exited(value);
+        };
         bump_owned(&local.remote.puts);
         // One load and one store of the slot in the common case (it was empty).
         if let Some(held) = local.private.replace(Some(value)) {
@@ -458,6 +466,14 @@ impl<T: Send + 'static> Shared<T> {
                 local.current().push(newer);
             }
         }
+    }
+
+    /// A put after the thread's exit hooks ran (see [`thread_exited`]): the object has no
+    /// record to go to, and is handed to the eviction callback (by default, dropped).
+    #[cold]
+    #[inline(never)]
+    fn put_exited(&self, value: T) {
+        (self.evict)(value);
     }
 
     #[cold]
@@ -519,7 +535,11 @@ impl<T: Send + 'static> Shared<T> {
         };
         // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
         let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
-        let own = self.locals.get();
+        let own = if thread_exited() {
+            None // its record must not be looked up (see `thread_exited`)
+        } else {
+            self.locals.get()
+        };
         for remote in self.remotes.iter() {
             if own.is_some_and(|local| Arc::ptr_eq(remote, &local.remote)) {
                 continue; // the calling thread's: its `rotate` below drains it, by cheaper pops
@@ -693,7 +713,9 @@ impl<T: Send + 'static> Pool<T> {
     /// keep a buffer per class it ever filed into in its private slots, out of ageing's reach
     /// for as long as it does not use the class again (and counted against the byte cap).
     pub(crate) fn put_shared(&self, value: T) {
-        let local = self.shared.local();
+        let Some(local) = self.shared.local() else {
+            return self.shared.put_exited(value);
+        };
         bump_owned(&local.remote.puts);
         local.current().push(value);
     }
@@ -702,7 +724,9 @@ impl<T: Send + 'static> Pool<T> {
     /// that other threads can steal it and ageing can drop it: for a thread that is exiting
     /// (`ByteBufferPool`'s exit hook, which may run after this pool's own).
     pub(crate) fn put_stealable(&self, value: T) {
-        let local = self.shared.local();
+        let Some(local) = self.shared.local() else {
+            return self.shared.put_exited(value);
+        };
         bump_owned(&local.remote.puts);
         local.exit_deque().push(value);
         // The thread is exiting, and this pool's own hook may have run already (or never
