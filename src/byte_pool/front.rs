@@ -314,7 +314,7 @@ impl Fronts {
         self.cached_or(
             catch_up,
             |local, _| Some(local),
-            |catch_up| (!thread_exited()).then(|| self.local_slow(catch_up)),
+            |catch_up| self.local_slow(catch_up),
         )
     }
 
@@ -357,7 +357,10 @@ impl Fronts {
 
     #[cold]
     #[inline(never)]
-    fn local_slow(&self, catch_up: impl FnOnce(Local<'_>)) -> Local<'_> {
+    fn local_slow(&self, catch_up: impl FnOnce(Local<'_>)) -> Option<Local<'_>> {
+        if thread_exited() {
+            return None;
+        }
         // Relaxed: as in `cached`; the fence below orders it.
         let key = self.key.load(Ordering::Relaxed);
         // Acquire: with the `Relaxed` load of `key`, pairs with `renew_key`.
@@ -380,7 +383,7 @@ impl Fronts {
                 counters: &**counters,
             });
         }
-        local
+        Some(local)
     }
 
     /// Makes every thread's next call take the slow path (after an ageing cycle).
