@@ -54,6 +54,10 @@ use crate::sync::{
 /// by the next new thread (thread ids are recycled), so memory follows the peak number of live
 /// threads, not thread churn. Dropping the pool drops everything in it.
 ///
+/// A thread-local destructor that runs after the thread's exit hooks may still use the pool,
+/// without its record: `put` hands the object to the eviction callback (by default, drops it),
+/// `try_get` finds nothing and `get` constructs. (`thread_local`'s id may be gone by then.)
+///
 /// # Panics
 ///
 /// A constructor or `T::drop` that panics propagates out of the call that ran it (`get`, `put`,
@@ -601,7 +605,8 @@ impl<T: Send + 'static> Ageable for Shared<T> {
 
     fn on_thread_exit(&self) {
         // `get` works here: this hook's thread-local is destroyed before `thread_local`'s id
-        // guard (registered earlier, destroyed later). If it did not, `get` returns `None`.
+        // guard (registered earlier, destroyed later), and `thread_exited` is set only after
+        // the hooks have run.
         if let Some(local) = self.locals.get() {
             if let Some(p) = local.private.take() {
                 local.exit_deque().push(p); // stealable and ageable from now on
