@@ -461,17 +461,23 @@ fn capacity_above_max_size_is_not_kept() {
     );
 }
 
-/// Go's length-vs-capacity mismatch: a 30,000-byte body appended in 1,460-byte chunks to a
-/// fresh buffer. With Vec-style growth its capacity would end at 46,720 > 32 KiB; ByteBuffer
-/// grows to powers of two, so it ends at 32 KiB and is kept under max_size = 32 KiB.
-#[test]
-fn chunked_growth_fits_max_size() {
+/// A pool calibrated on 30,000-byte bodies: `max_size` 32 KiB.
+fn calibrated_to_32_kib() -> ByteBufferPool {
     let pool = pool_with(every_put());
     for _ in 0..100 {
         put_len(&pool, 30_000);
     }
     pool.calibrate();
     assert_eq!(pool.stats().max_size, 32768);
+    pool
+}
+
+/// Go's length-vs-capacity mismatch: a 30,000-byte body appended in 1,460-byte chunks to a
+/// fresh buffer. With Vec-style growth its capacity would end at 46,720 > 32 KiB; ByteBuffer
+/// grows to powers of two, so it ends at 32 KiB and is kept under max_size = 32 KiB.
+#[test]
+fn chunked_growth_fits_max_size() {
+    let pool = calibrated_to_32_kib();
     let mut b = ByteBuffer::new();
     let chunk = [7u8; 1460];
     while b.len() < 30_000 {
@@ -495,12 +501,7 @@ fn chunked_growth_fits_max_size() {
 /// buffer ends at 32 KiB and is kept.
 #[test]
 fn read_from_growth_fits_max_size() {
-    let pool = pool_with(every_put());
-    for _ in 0..100 {
-        put_len(&pool, 30_000);
-    }
-    pool.calibrate();
-    assert_eq!(pool.stats().max_size, 32768);
+    let pool = calibrated_to_32_kib();
     let mut b = pool.get_with_capacity(8192);
     b.read_from(&[1u8; 20_000][..]).unwrap();
     b.read_from(&[2u8; 12_000][..]).unwrap();

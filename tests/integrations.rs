@@ -31,9 +31,10 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// A body that hands out its frames (or errors) one by one, with no size hint: what a
-/// chunked request looks like.
+/// chunked request looks like; or with a size hint that may lie.
 struct Frames {
     frames: VecDeque<Result<Bytes, io::Error>>,
+    hint: SizeHint,
 }
 
 impl Frames {
@@ -43,6 +44,15 @@ impl Frames {
                 .chunks(chunk)
                 .map(|c| Ok(Bytes::copy_from_slice(c)))
                 .collect(),
+            hint: SizeHint::default(),
+        }
+    }
+
+    /// One frame of `data`, under an exact size hint of `hint` bytes.
+    fn claiming(hint: u64, data: Bytes) -> Self {
+        Self {
+            frames: VecDeque::from([Ok(data)]),
+            hint: SizeHint::with_exact(hint),
         }
     }
 }
@@ -59,7 +69,7 @@ impl Body for Frames {
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::default()
+        self.hint
     }
 }
 
@@ -95,28 +105,6 @@ fn collects_content_length_and_chunked_bodies() {
     });
 }
 
-/// A body whose exact size hint lies.
-struct Lying {
-    hint: u64,
-    data: Option<Bytes>,
-}
-
-impl Body for Lying {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        Poll::Ready(self.data.take().map(|d| Ok(Frame::data(d))))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.hint)
-    }
-}
-
 /// A size hint is the peer's word: without a limit, a `Content-Length` of 2^63 (or 2^40)
 /// reserves at most 1 MiB up front instead of panicking on the capacity (or aborting on the
 /// allocation), and the body is collected as it is.
@@ -125,19 +113,13 @@ fn a_lying_size_hint_reserves_at_most_one_mib() {
     let pool = pool();
     block_on(async {
         for hint in [1 << 63, 1 << 40, 2 << 20] {
-            let body = Lying {
-                hint,
-                data: Some(Bytes::from_static(b"tiny")),
-            };
+            let body = Frames::claiming(hint, Bytes::from_static(b"tiny"));
             let buf = pool.collect_body(body, usize::MAX).await.unwrap();
             assert_eq!(*buf, "tiny");
             assert_eq!(buf.capacity(), 1 << 20, "hint {hint}");
         }
         let honest = data(3 << 20);
-        let body = Lying {
-            hint: honest.len() as u64,
-            data: Some(Bytes::from(honest.clone())),
-        };
+        let body = Frames::claiming(honest.len() as u64, Bytes::from(honest.clone()));
         let buf = pool.collect_body(body, usize::MAX).await.unwrap();
         assert_eq!(*buf, honest[..], "a long body grows as it arrives");
     });
@@ -185,6 +167,7 @@ fn a_body_error_mid_stream_is_an_error_and_nothing_leaks() {
                 Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset")),
                 Ok(Bytes::from_static(b"never")),
             ]),
+            hint: SizeHint::default(),
         };
         let err = pool.collect_body(body, 1 << 20).await.unwrap_err();
         match &err {

@@ -512,15 +512,20 @@ fn age_never_blocks_get_and_put() {
 
 // ---- the janitor -----------------------------------------------------------------------------
 
-#[test]
-fn background_ageing_drops_idle_objects() {
-    let counter = Arc::new(DropCounter::default());
-    let pool = Pool::builder()
+/// A pool the janitor ages every 10 ms, that never constructs.
+fn every_10_ms() -> Pool<Counted> {
+    Pool::builder()
         .age_policy(AgePolicy::Background {
             interval: Duration::from_millis(10),
         })
         .build(|| unreachable!("never constructs"))
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn background_ageing_drops_idle_objects() {
+    let counter = Arc::new(DropCounter::default());
+    let pool = every_10_ms();
     assert!(pool.stats().background_ageing);
     // From another thread, so that every object is in a deque the janitor can reach.
     thread::scope(|s| {
@@ -597,12 +602,7 @@ fn an_unreachable_interval_means_never() {
         .unwrap();
     drop(bytes.get_with_capacity(100));
     let other = Arc::new(DropCounter::default());
-    let ageing = Pool::builder()
-        .age_policy(AgePolicy::Background {
-            interval: Duration::from_millis(10),
-        })
-        .build(|| unreachable!("never constructs"))
-        .unwrap();
+    let ageing = every_10_ms();
     thread::scope(|s| {
         s.spawn(|| {
             for _ in 0..5 {
