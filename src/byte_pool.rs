@@ -905,7 +905,9 @@ impl ByteBufferPool {
     }
 
     /// Recomputes `default_size` and `max_size` from the samples of the window in progress,
-    /// now, unless another thread is calibrating at this moment. Returns whether it did. The
+    /// now, unless another thread is calibrating at this moment. Returns `false` only in that
+    /// case (an empty window decides nothing, and leaves the sizes and the count of
+    /// calibrations as they are, but returns `true`). The
     /// pool calibrates by itself at the end of every window; this is for tests and for
     /// adapting at a known moment.
     ///

@@ -344,8 +344,7 @@ pub(crate) struct Countdown {
 
 impl Countdown {
     /// Starts a gap of `gap` puts; returns it.
-    fn start_gap(&self, gap: u32) -> u64 {
-        let gap = u64::from(gap);
+    fn start_gap(&self, gap: u64) -> u64 {
         self.left.store(gap, Ordering::Relaxed);
         // Release: a reader that sees the new sum sees the new `left` (or a later one).
         let drawn = self.drawn.load(Ordering::Relaxed);
@@ -386,8 +385,13 @@ pub(crate) struct Calibrator {
     /// Sampled counts of the current window, one cache line each. Incremented with `Relaxed`
     /// (statistics); swapped to zero by `calibrate`.
     counts: Box<[CachePadded<AtomicU64>]>,
-    /// Samples in the current window (`Relaxed`: a trigger, not a synchronisation).
+    /// Samples added since the calibrator was made, never reset: the window is what came
+    /// after `window_start`, and the traffic clock ticks on its multiples of `tick_samples`
+    /// (a count reset at each calibration never ticked when a window was shorter than a
+    /// tick). `Relaxed`: a trigger, not a synchronisation.
     samples: CachePadded<AtomicU64>,
+    /// `samples` when the current window began (`Relaxed`, as `samples`).
+    window_start: AtomicU64,
     /// The decided sizes, read on every get (default) and put (max); written by `calibrate`.
     /// `Relaxed`: readers need some recent value, nothing is published through them.
     sizes: CachePadded<Sizes>,
@@ -442,6 +446,7 @@ impl Calibrator {
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
                 .collect(),
             samples: CachePadded::new(AtomicU64::new(0)),
+            window_start: AtomicU64::new(0),
             sizes: CachePadded::new(Sizes {
                 default_size: AtomicUsize::new(cfg.initial_default_size),
                 max_size: AtomicUsize::new(0),
@@ -559,7 +564,7 @@ impl Calibrator {
     /// `rand_distr`'s ziggurat, which needs a logarithm only in its rare tail: about a third
     /// of the cost of the inversion `1 + floor(ln U / ln(1 - 1/S))` in a loop on this machine.
     #[inline]
-    fn draw_gap(&self) -> u32 {
+    fn draw_gap(&self) -> u64 {
         if self.cfg.sample_every == 1 {
             return 1;
         }
@@ -574,8 +579,10 @@ impl Calibrator {
             })
             .unwrap_or(std::f64::consts::LN_2); // the median
         // `e * inv_rate` is >= 0, so truncating is `floor`; the cast saturates (and maps NaN
-        // to 0), and it spares a call of libm's `floor`.
-        let below = (e * self.inv_rate) as u32;
+        // to 0), and it spares a call of libm's `floor`. In `u64`: with `S` near `u32::MAX`,
+        // a third of the gaps are longer than `u32::MAX`, and capping them there sampled
+        // about 1.6 puts in `S`.
+        let below = (e * self.inv_rate) as u64;
         below.saturating_add(1)
     }
 
@@ -631,7 +638,8 @@ impl Calibrator {
             by_bucket |= self.cfg.bucket_threshold.is_some_and(|t| n > t);
         }
         let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
-        let by_window = self.cfg.window.is_some_and(|w| s >= w);
+        let in_window = s.wrapping_sub(self.window_start.load(Ordering::Relaxed));
+        let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
         if triggers && (by_window || by_bucket) {
             self.calibrate();
         }
@@ -654,7 +662,8 @@ impl Calibrator {
         let Some(_flag) = SingleFlight::enter(&self.calibrating) else {
             return false;
         };
-        self.samples.store(0, Ordering::Relaxed);
+        self.window_start
+            .store(self.samples.load(Ordering::Relaxed), Ordering::Relaxed);
         let mut window = [0u64; MAX_BUCKETS];
         let counts = &mut window[..self.counts.len()];
         for (c, live) in counts.iter_mut().zip(self.counts.iter()) {
@@ -1151,9 +1160,35 @@ mod tests {
             ..Default::default()
         });
         let n = 20_000;
-        let sum: u64 = (0..n).map(|_| u64::from(cal.draw_gap())).sum();
+        let sum: u64 = (0..n).map(|_| cal.draw_gap()).sum();
         let mean = sum as f64 / f64::from(n);
         assert!((60.0..68.0).contains(&mean), "mean gap {mean}");
+    }
+
+    /// Also for `S` near `u32::MAX`, whose gaps are often longer than `u32::MAX` (they were
+    /// capped there: a mean of 0.87 `S` at 2^31, about 0.63 `S` at `u32::MAX`).
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "hundreds of thousands of iterations; too slow under Miri"
+    )]
+    fn gaps_have_mean_s_for_a_huge_s() {
+        for s in [1u32 << 31, u32::MAX] {
+            let cal = Calibrator::new(CalibrationConfig {
+                sample_every: s,
+                seed: Some(9),
+                ..Default::default()
+            });
+            let n = 20_000;
+            let mean = (0..n).map(|_| cal.draw_gap() as f64).sum::<f64>() / f64::from(n);
+            // The mean of 20,000 exponentials is within 3 % of its own with odds of
+            // about 99.998 %.
+            let ratio = mean / f64::from(s);
+            assert!(
+                (0.97..1.03).contains(&ratio),
+                "S = {s}: mean gap / S = {ratio}"
+            );
+        }
     }
 
     /// The gaps are geometric, not only of mean `S`: `P(gap > k) = (1 - 1/S)^k`.
@@ -1169,8 +1204,8 @@ mod tests {
             ..Default::default()
         });
         let n = 50_000;
-        let gaps: Vec<u32> = (0..n).map(|_| cal.draw_gap()).collect();
-        for k in [0u32, 1, 8, 32, 64, 128] {
+        let gaps: Vec<u64> = (0..n).map(|_| cal.draw_gap()).collect();
+        for k in [0u64, 1, 8, 32, 64, 128] {
             let above = gaps.iter().filter(|&&g| g > k).count() as f64 / f64::from(n);
             let expected = (1.0 - 1.0 / 32.0f64).powi(k as i32);
             // A binomial's standard deviation here is at most 0.0023.
@@ -1203,6 +1238,25 @@ mod tests {
         let total = |c: &Calibrator| c.current_window().iter().map(|&(_, n)| n).sum::<u64>();
         assert!((7_400..=8_600).contains(&total(&a)), "{}", total(&a));
         assert!((1_700..=2_300).contains(&total(&b)), "{}", total(&b));
+    }
+
+    /// The traffic clock ticks about every `max(64, S)` puts whatever the window: a window
+    /// shorter than a tick (here every put sampled, a tick every 64 samples, a window of 10)
+    /// used to reset the count before it reached a tick, so it never ticked, and ageing by
+    /// traffic never ran.
+    #[test]
+    fn ticks_do_not_depend_on_the_window() {
+        for window in [1, 10, 63, 64, 1000] {
+            let cal = Calibrator::new(CalibrationConfig {
+                sample_every: 1,
+                window: Some(window),
+                ..Default::default()
+            });
+            let left = Countdown::default();
+            let ticks = (0..6400).filter(|_| cal.record(&left, 100)).count();
+            assert_eq!(ticks, 100, "window {window}");
+            assert_eq!(cal.calibrations(), 6400 / window, "window {window}");
+        }
     }
 
     #[test]

@@ -663,9 +663,18 @@ fn size_aware_reuse_holds_at_most_twice_the_bytes_in_use() {
 /// after two cycles of ageing by traffic; with `age_by_traffic(None)` they stay.
 #[test]
 fn idle_classes_age_out_by_traffic() {
+    idle_classes_age_out_by_traffic_with(every_put());
+    // A window shorter than a tick of the traffic clock (64 samples here): the clock used to
+    // be the window's count, reset before it ever reached a tick, and nothing aged.
+    let mut short_window = every_put();
+    short_window.window = Some(10);
+    idle_classes_age_out_by_traffic_with(short_window);
+}
+
+fn idle_classes_age_out_by_traffic_with(cfg: CalibrationConfig) {
     let build = |traffic| {
         ByteBufferPool::builder()
-            .calibration(every_put())
+            .calibration(cfg.clone())
             .age_policy(AgePolicy::Manual)
             .max_retained_bytes(usize::MAX) // to count what the pool holds
             .age_by_traffic(traffic)
