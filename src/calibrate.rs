@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Distribution, Exp1};
 
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, SingleFlight};
 
 /// How [`CalibrationConfig`] picks `default_size`, the capacity of fresh buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,8 +86,11 @@ pub struct CalibrationConfig {
     pub max_size_decay: f64,
     /// How `default_size` is chosen (Go: [`DefaultSizeRule::MostFrequent`]).
     pub default_rule: DefaultSizeRule,
-    /// Seed of the sampling RNG, for reproducible tests (Go: none needed). `None` seeds each
-    /// thread's generator from the operating system.
+    /// Seed of the sampling RNG, for reproducible tests (Go: none needed). With a seed, each
+    /// thread draws this pool's gaps from a generator of its own in the pool, seeded with it,
+    /// so that a pool samples the same puts whatever other pools the thread used before or
+    /// uses in between. `None` (the default) draws from one generator per thread, seeded
+    /// from the operating system and shared by the unseeded pools, which is cheaper.
     pub seed: Option<u64>,
     /// `default_size` before the first calibration (Go: 0, where fresh buffers start empty).
     /// A fresh buffer gets the bound of the bucket this size falls in, so 0 (the default)
@@ -321,8 +324,8 @@ pub(crate) fn decide(
 }
 
 thread_local! {
-    /// The sampling RNG of this thread, seeded on first use (by the seed of the calibrator
-    /// that first needs it, if it has one).
+    /// The sampling RNG of this thread for the unseeded pools, seeded from the operating
+    /// system on first use.
     static RNG: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
 }
 
@@ -336,6 +339,9 @@ pub(crate) struct Countdown {
     left: AtomicU64,
     /// The sum of the gaps drawn so far.
     drawn: AtomicU64,
+    /// The seeded generator of this thread in this pool (see [`CalibrationConfig::seed`]),
+    /// made at its first draw; unused without a seed. Only the owner locks it.
+    seeded: Mutex<Option<SmallRng>>,
     /// This thread's samples not yet added to the shared counts (see
     /// [`Calibrator::record`]): their number in the top byte, their buckets one per byte
     /// below it, the first in the lowest.
@@ -549,13 +555,13 @@ impl Calibrator {
         // Relaxed: as in `unsampled`.
         let mut n = countdown.left.load(Ordering::Relaxed);
         if n == 0 {
-            n = countdown.start_gap(self.draw_gap());
+            n = countdown.start_gap(self.draw_gap(countdown));
             if n > 1 {
                 countdown.left.store(n - 1, Ordering::Relaxed);
                 return false;
             }
         }
-        countdown.start_gap(self.draw_gap());
+        countdown.start_gap(self.draw_gap(countdown));
         len > 0 && self.hold_sample(countdown, len)
     }
 
@@ -564,20 +570,23 @@ impl Calibrator {
     /// `rand_distr`'s ziggurat, which needs a logarithm only in its rare tail: about a third
     /// of the cost of the inversion `1 + floor(ln U / ln(1 - 1/S))` in a loop on this machine.
     #[inline]
-    fn draw_gap(&self) -> u64 {
+    fn draw_gap(&self, countdown: &Countdown) -> u64 {
         if self.cfg.sample_every == 1 {
             return 1;
         }
-        let e: f64 = RNG
-            .try_with(|rng| {
-                let mut rng = rng.borrow_mut();
-                let rng = rng.get_or_insert_with(|| match self.cfg.seed {
-                    Some(seed) => SmallRng::seed_from_u64(seed),
-                    None => SmallRng::from_rng(&mut rand::rng()),
-                });
-                Exp1.sample(rng)
-            })
-            .unwrap_or(std::f64::consts::LN_2); // the median
+        let e: f64 = match self.cfg.seed {
+            Some(seed) => {
+                // Poisoned only if a draw panicked, which leaves the generator as it was.
+                let mut rng = countdown.seeded.lock().unwrap_or_else(|e| e.into_inner());
+                Exp1.sample(rng.get_or_insert_with(|| SmallRng::seed_from_u64(seed)))
+            }
+            None => RNG
+                .try_with(|rng| {
+                    let mut rng = rng.borrow_mut();
+                    Exp1.sample(rng.get_or_insert_with(|| SmallRng::from_rng(&mut rand::rng())))
+                })
+                .unwrap_or(std::f64::consts::LN_2), // the median
+        };
         // `e * inv_rate` is >= 0, so truncating is `floor`; the cast saturates (and maps NaN
         // to 0), and it spares a call of libm's `floor`. In `u64`: with `S` near `u32::MAX`,
         // a third of the gaps are longer than `u32::MAX`, and capping them there sampled
@@ -1160,7 +1169,10 @@ mod tests {
             ..Default::default()
         });
         let n = 20_000;
-        let sum: u64 = (0..n).map(|_| cal.draw_gap()).sum();
+        let sum: u64 = {
+            let left = Countdown::default();
+            (0..n).map(|_| cal.draw_gap(&left)).sum()
+        };
         let mean = sum as f64 / f64::from(n);
         assert!((60.0..68.0).contains(&mean), "mean gap {mean}");
     }
@@ -1180,7 +1192,8 @@ mod tests {
                 ..Default::default()
             });
             let n = 20_000;
-            let mean = (0..n).map(|_| cal.draw_gap() as f64).sum::<f64>() / f64::from(n);
+            let left = Countdown::default();
+            let mean = (0..n).map(|_| cal.draw_gap(&left) as f64).sum::<f64>() / f64::from(n);
             // The mean of 20,000 exponentials is within 3 % of its own with odds of
             // about 99.998 %.
             let ratio = mean / f64::from(s);
@@ -1204,7 +1217,8 @@ mod tests {
             ..Default::default()
         });
         let n = 50_000;
-        let gaps: Vec<u64> = (0..n).map(|_| cal.draw_gap()).collect();
+        let left = Countdown::default();
+        let gaps: Vec<u64> = (0..n).map(|_| cal.draw_gap(&left)).collect();
         for k in [0u64, 1, 8, 32, 64, 128] {
             let above = gaps.iter().filter(|&&g| g > k).count() as f64 / f64::from(n);
             let expected = (1.0 - 1.0 / 32.0f64).powi(k as i32);

@@ -1253,3 +1253,41 @@ fn buffers_filed_by_a_busy_thread_age_out_and_free_the_cap() {
     assert_eq!(held, 1024, "only the busy thread's front buffer");
     assert_eq!(after.discarded, before, "kept: {:?}", after.retained_bytes);
 }
+
+/// A seed makes a pool's sampling reproducible whatever else the thread did: two pools with
+/// the same seed, one after the other on one thread, and one on a thread that first used an
+/// unseeded pool, sample the same puts (the seed used to seed one generator per thread,
+/// shared by every pool: the second pool went on with the first one's stream, and a thread
+/// whose generator an unseeded pool had made ignored the seed).
+#[test]
+fn a_seed_reproduces_the_samples_whatever_the_thread_did_before() {
+    let run = || {
+        let mut cfg = CalibrationConfig::default();
+        cfg.seed = Some(42);
+        cfg.window = Some(u64::MAX);
+        let pool = pool_with(cfg);
+        for i in 0..20_000usize {
+            put_len(&pool, 100 + (i * 37) % 9000);
+        }
+        pool.stats().histogram
+    };
+    let first = run();
+    assert!(
+        first.iter().map(|&(_, n)| n).sum::<u64>() > 400,
+        "{first:?}"
+    );
+    assert_eq!(run(), first, "the same thread, a second pool");
+    let after_another = thread::spawn(move || {
+        drop(bytebufferpool::get()); // the global pool, unseeded, draws first here
+        let mut b = bytebufferpool::get();
+        b.resize(1000, 0);
+        drop(b);
+        run()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        after_another, first,
+        "a thread that used an unseeded pool first"
+    );
+}
