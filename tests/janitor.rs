@@ -59,3 +59,54 @@ fn the_janitor_survives_a_panicking_drop_when_it_frees_a_pool() {
     let s = other.stats();
     assert!(s.background_ageing && s.epoch > 0, "{s:?}");
 }
+
+static ARMED_TOO: AtomicBool = AtomicBool::new(false);
+
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        if ARMED_TOO.load(Ordering::SeqCst) {
+            panic!("Grenade::drop");
+        }
+    }
+}
+
+/// The same, with the eviction itself panicking too: the cycle's panic and the panic of
+/// freeing the pool are caught apart (inside one `catch_unwind`, the pool was freed while the
+/// first unwound, and the second panic aborted the process).
+#[test]
+fn the_janitor_survives_a_panicking_eviction_then_a_panicking_free() {
+    let (in_evict, go) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let (a, b) = (Arc::clone(&in_evict), Arc::clone(&go));
+    let every_5_ms = AgePolicy::Background {
+        interval: Duration::from_millis(5),
+    };
+    let pool = Pool::builder()
+        .age_policy(every_5_ms)
+        .on_evict(move |x: Grenade| {
+            a.wait();
+            b.wait();
+            drop(x); // armed by then: panics
+        })
+        .build(|| Grenade)
+        .unwrap();
+    pool.put(Grenade); // private: dropped when the janitor frees the pool, and panics
+    pool.put(Grenade); // the deque: evicted by the janitor two cycles on
+    in_evict.wait();
+    drop(pool);
+    ARMED_TOO.store(true, Ordering::SeqCst);
+    go.wait();
+    thread::sleep(Duration::from_millis(100));
+    ARMED_TOO.store(false, Ordering::SeqCst);
+
+    let other = Pool::builder()
+        .age_policy(every_5_ms)
+        .build(|| 0u8)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while other.stats().epoch == 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert!(other.stats().epoch > 0, "{:?}", other.stats());
+}

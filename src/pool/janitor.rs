@@ -94,12 +94,12 @@ fn run() {
         // Outside the lock: `age()` drops items, which runs user code. A panicking `Drop` must
         // not kill the janitor; the pool itself stays usable after one.
         for pool in due_now.drain(..) {
-            // Dropped inside too: if the pool's owner dropped it meanwhile, the last strong
-            // reference is this one, and freeing the pool drops its objects on this thread.
-            let _ = catch_unwind(AssertUnwindSafe(move || {
-                pool.age();
-                drop(pool);
-            }));
+            let _ = catch_unwind(AssertUnwindSafe(|| pool.age()));
+            // Apart: if the pool's owner dropped it meanwhile, the last strong reference is
+            // this one, and freeing the pool drops its objects on this thread, which may
+            // panic too. (Inside the first, a panic of `age` would drop it while unwinding,
+            // and a second panic there aborts the process.)
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(pool)));
         }
         thread::park_timeout(next.saturating_duration_since(Instant::now()));
     }

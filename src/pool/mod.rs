@@ -55,8 +55,8 @@ use crate::sync::{
 /// threads, not thread churn. Dropping the pool drops everything in it.
 ///
 /// A thread-local destructor that runs after the thread's exit hooks may still use the pool,
-/// without its record: `put` hands the object to the eviction callback (by default, drops it),
-/// `try_get` finds nothing and `get` constructs. (`thread_local`'s id may be gone by then.)
+/// without its record: `put` drops the object, `try_get` finds nothing and `get` constructs;
+/// the stats count them. (`thread_local`'s id may be gone by then.)
 ///
 /// # Panics
 ///
@@ -271,6 +271,8 @@ impl<T: Send + 'static> PoolBuilder<T> {
             evict: self.on_evict.unwrap_or_else(|| Box::new(drop)),
             aging: AtomicBool::new(false),
             aged_out: AtomicU64::new(0),
+            exited_gets: AtomicU64::new(0),
+            exited_puts: AtomicU64::new(0),
             steal_probes,
             background: AtomicBool::new(false),
             policy: self.age_policy,
@@ -307,6 +309,10 @@ struct Shared<T: Send + 'static> {
     aging: AtomicBool,
     /// Items dropped by ageing (statistics, `Relaxed`, cold paths only).
     aged_out: AtomicU64,
+    /// Gets and puts by threads past their exit hooks (see [`thread_exited`]), which have no
+    /// record to count them in: each such get is also a miss (statistics, `Relaxed`).
+    exited_gets: AtomicU64,
+    exited_puts: AtomicU64,
     steal_probes: usize,
     /// Whether the janitor ages this pool (statistics).
     background: AtomicBool,
@@ -446,7 +452,9 @@ impl<T: Send + 'static> Shared<T> {
 
     #[inline]
     fn try_get(&self) -> Option<T> {
-        let local = self.local()?;
+        let Some(local) = self.local() else {
+            return self.get_exited();
+        };
         bump_owned(&local.remote.gets);
         if let Some(x) = local.private.take() {
             return Some(x);
@@ -473,11 +481,23 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     /// A put after the thread's exit hooks ran (see [`thread_exited`]): the object has no
-    /// record to go to, and is handed to the eviction callback (by default, dropped).
+    /// record to go to, and is dropped. Not through the eviction callback, which is for what
+    /// ageing removes: one that puts its object back would come straight back here.
     #[cold]
     #[inline(never)]
     fn put_exited(&self, value: T) {
-        (self.evict)(value);
+        // Relaxed: statistics.
+        self.exited_puts.fetch_add(1, Ordering::Relaxed);
+        drop(value);
+    }
+
+    /// A get after the thread's exit hooks ran: nothing to take (`get` constructs).
+    #[cold]
+    #[inline(never)]
+    fn get_exited(&self) -> Option<T> {
+        // Relaxed: statistics.
+        self.exited_gets.fetch_add(1, Ordering::Relaxed);
+        None
     }
 
     #[cold]
@@ -584,6 +604,9 @@ impl<T: Send + 'static> Shared<T> {
             aged_out: self.aged_out.load(Ordering::Relaxed),
             epoch: self.epoch.load(Ordering::Relaxed),
             background_ageing: self.background.load(Ordering::Relaxed),
+            gets: self.exited_gets.load(Ordering::Relaxed),
+            misses: self.exited_gets.load(Ordering::Relaxed),
+            puts: self.exited_puts.load(Ordering::Relaxed),
             ..PoolStats::default()
         };
         for remote in self.remotes.iter() {
