@@ -647,7 +647,9 @@ impl Calibrator {
             by_bucket |= self.cfg.bucket_threshold.is_some_and(|t| n > t);
         }
         let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
-        let in_window = s.wrapping_sub(self.window_start.load(Ordering::Relaxed));
+        // Saturating: a calibration that began after this add may have moved the start past
+        // `s`; the window it opened has not ended.
+        let in_window = s.saturating_sub(self.window_start.load(Ordering::Relaxed));
         let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
         if triggers && (by_window || by_bucket) {
             self.calibrate();
