@@ -87,10 +87,13 @@ pub struct CalibrationConfig {
     /// How `default_size` is chosen (Go: [`DefaultSizeRule::MostFrequent`]).
     pub default_rule: DefaultSizeRule,
     /// Seed of the sampling RNG, for reproducible tests (Go: none needed). With a seed, each
-    /// thread draws this pool's gaps from a generator of its own in the pool, seeded with it,
-    /// so that a pool samples the same puts whatever other pools the thread used before or
-    /// uses in between. `None` (the default) draws from one generator per thread, seeded
-    /// from the operating system and shared by the unseeded pools, which is cheaper.
+    /// per-thread record of this pool draws its gaps from a generator of its own, seeded with
+    /// it, so that a pool samples the same puts whatever other pools the thread used before
+    /// or uses in between. Records outlive their threads: a new thread that inherits one
+    /// (thread ids are recycled) goes on with its generator and countdown, so reproducible
+    /// runs use the pool from the same sequence of threads. `None` (the default) draws from
+    /// one generator per thread, seeded from the operating system and shared by the unseeded
+    /// pools, which is cheaper.
     pub seed: Option<u64>,
     /// `default_size` before the first calibration (Go: 0, where fresh buffers start empty).
     /// A fresh buffer gets the bound of the bucket this size falls in, so 0 (the default)
@@ -652,7 +655,7 @@ impl Calibrator {
         let in_window = s.saturating_sub(self.window_start.load(Ordering::Relaxed));
         let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
         if triggers && (by_window || by_bucket) {
-            self.calibrate();
+            self.calibrate_if_due();
         }
         // A tick if the count passed a multiple of `tick_samples`.
         (s - held) / self.tick_samples != s / self.tick_samples
@@ -664,15 +667,50 @@ impl Calibrator {
         self.calibrate_with(decide)
     }
 
+    /// A trigger fired (see [`add_samples`](Self::add_samples)): calibrates if, under the
+    /// single-flight flag, the window has still ended or a bucket still passes the threshold.
+    /// The trigger read the count and the window's start apart, without the flag, so it may
+    /// have mixed a calibration's new start with an older count, or seen an older start
+    /// after that calibration; either way the window it saw ended is one another calibration
+    /// already took, and a second now would decide on the few samples since.
+    fn calibrate_if_due(&self) -> bool {
+        let Some(flag) = SingleFlight::enter(&self.calibrating) else {
+            return false;
+        };
+        // Relaxed: the flag's Acquire orders these after the last calibration's stores.
+        let in_window = self
+            .samples
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.window_start.load(Ordering::Relaxed));
+        let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
+        let by_bucket = self
+            .cfg
+            .bucket_threshold
+            .is_some_and(|t| self.counts.iter().any(|c| c.load(Ordering::Relaxed) > t));
+        if !(by_window || by_bucket) {
+            return false;
+        }
+        self.calibrate_held(&flag, decide)
+    }
+
     /// `calibrate` with the decision injected (tests make it panic).
     pub(crate) fn calibrate_with(
         &self,
         decide: impl FnOnce(&[u64], &[f64], &CalibrationConfig) -> Option<Decision>,
     ) -> bool {
         // Its Acquire/Release also orders successive calibrations' `Relaxed` history accesses.
-        let Some(_flag) = SingleFlight::enter(&self.calibrating) else {
+        let Some(flag) = SingleFlight::enter(&self.calibrating) else {
             return false;
         };
+        self.calibrate_held(&flag, decide)
+    }
+
+    /// The calibration itself, under the single-flight flag `_flag` (taken by the caller).
+    fn calibrate_held(
+        &self,
+        _flag: &SingleFlight<'_>,
+        decide: impl FnOnce(&[u64], &[f64], &CalibrationConfig) -> Option<Decision>,
+    ) -> bool {
         self.window_start
             .store(self.samples.load(Ordering::Relaxed), Ordering::Relaxed);
         let mut window = [0u64; MAX_BUCKETS];
@@ -1376,5 +1414,43 @@ mod tests {
             cfg((32 << 20) + 1).problems(),
             ["initial_default_size 33554433 is above the last bucket's bound, 33554432"]
         );
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_window {
+    use super::*;
+
+    /// Three threads each add one sample to a window of two: at most one calibration decides
+    /// anything. A trigger that read the count and the window's start apart, around another
+    /// thread's calibration, used to calibrate a second time on the one sample left.
+    #[test]
+    fn loom_a_window_ends_once() {
+        loom::model(|| {
+            let cal = loom::sync::Arc::new(Calibrator::new(CalibrationConfig {
+                sample_every: 1,
+                window: Some(2),
+                buckets: 1,
+                ..Default::default()
+            }));
+            let one = 1u64 << 56; // one sample held, bucket 0
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let cal = cal.clone();
+                    loom::thread::spawn(move || {
+                        cal.add_samples(one, true);
+                    })
+                })
+                .collect();
+            cal.add_samples(one, true);
+            for t in threads {
+                t.join().unwrap();
+            }
+            assert!(
+                cal.calibrations() <= 1,
+                "{} calibrations",
+                cal.calibrations()
+            );
+        });
     }
 }
