@@ -10,6 +10,14 @@ use bytebufferpool::{ByteBufferPool, CalibrationConfig};
 type SizeOf<'a> = Box<dyn Fn(usize) -> usize + 'a>;
 
 fn main() {
+    if let Some(arg) = std::env::args().nth(1) {
+        if arg == "-h" || arg == "--help" {
+            println!("usage: calibration_stats   (no arguments)");
+            return;
+        }
+        eprintln!("calibration_stats takes no arguments; got {arg:?} (try --help)");
+        std::process::exit(2);
+    }
     let pool = ByteBufferPool::new();
     let workload: Vec<usize> = include_str!("../workloads/sizes.txt")
         .lines()
