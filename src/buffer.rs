@@ -281,9 +281,8 @@ impl ByteBuffer {
         let Some(needed) = self.buf.len().checked_add(additional) else {
             return self.buf.try_reserve(additional); // the overflow error, from `Vec`
         };
-        // As in `grow_slow`: past the largest power of two, exactly.
-        let target = needed.checked_next_power_of_two().unwrap_or(needed).max(8);
-        self.buf.try_reserve_exact(target - self.buf.len())
+        self.buf
+            .try_reserve_exact(grown_capacity(needed) - self.buf.len())
     }
 
     /// Appends one byte.
@@ -400,8 +399,8 @@ impl ByteBuffer {
         self.buf.resize(new_len, value);
     }
 
-    /// The vector inside, for the feature integrations that drive `Vec<u8>` APIs
-    /// (`bytes::BufMut`, tokio's `read_to_end`).
+    /// The vector inside, for the feature integration that drives `Vec<u8>` APIs
+    /// (`bytes::BufMut`).
     #[cfg(feature = "bytes")]
     #[inline]
     pub(crate) fn vec_mut(&mut self) -> &mut Vec<u8> {
@@ -419,10 +418,10 @@ impl ByteBuffer {
     #[cold]
     #[inline(never)]
     fn grow_slow(&mut self, additional: usize) {
+        // Saturating: `Vec` reports the overflow.
         let needed = self.buf.len().saturating_add(additional);
-        // Past the largest power of two, grow exactly; `Vec` reports the overflow.
-        let target = needed.checked_next_power_of_two().unwrap_or(needed).max(8);
-        self.buf.reserve_exact(target - self.buf.len());
+        self.buf
+            .reserve_exact(grown_capacity(needed) - self.buf.len());
     }
 
     /// Reads from `reader` until end of file, **appending** to the buffer, and returns how many
@@ -649,6 +648,12 @@ impl From<FormatError> for io::Error {
     fn from(e: FormatError) -> Self {
         io::Error::other(e)
     }
+}
+
+/// The capacity a growth to hold `needed` bytes gives: the next power of two (at least 8), or
+/// `needed` itself past the largest power of two.
+fn grown_capacity(needed: usize) -> usize {
+    needed.checked_next_power_of_two().unwrap_or(needed).max(8)
 }
 
 // ---- io::Write / fmt::Write ------------------------------------------------------------------

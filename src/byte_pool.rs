@@ -812,7 +812,15 @@ impl ByteBufferPool {
     fn fresh_exited(&self, class: Option<usize>) -> Box<ByteBuffer> {
         let sizes = &self.inner.sizes;
         let class = class.unwrap_or_else(|| sizes.of_bucket(self.calibrator.default_bucket()));
-        let buf = Box::new(ByteBuffer::with_capacity(sizes.bound(class)));
+        self.fresh(sizes.bound(class))
+    }
+
+    /// A fresh buffer of `capacity`, counted as a miss. Allocated before it is counted: a
+    /// capacity `Vec` refuses panics, and a get that never happened must not show in the
+    /// stats.
+    fn fresh(&self, capacity: usize) -> Box<ByteBuffer> {
+        let buf = Box::new(ByteBuffer::with_capacity(capacity));
+        // Relaxed: statistics.
         self.misses.fetch_add(1, Ordering::Relaxed);
         buf
     }
@@ -1087,11 +1095,7 @@ impl ByteBufferPool {
         let Some(class) = sizes.for_request(capacity) else {
             // Above the largest class: allocate exactly; `put` files it in the last class or
             // drops it, by `max_size`.
-            // Allocated before it is counted: a capacity `Vec` refuses panics, and a get that
-            // never happened must not show in the stats.
-            let buf = Box::new(ByteBuffer::with_capacity(capacity));
-            self.misses.fetch_add(1, Ordering::Relaxed);
-            return buf;
+            return self.fresh(capacity);
         };
         let Some(local) = self.local() else {
             return self.fresh_exited(Some(class));
@@ -1138,8 +1142,7 @@ impl ByteBufferPool {
             hint.clear(class);
             from = class + 1;
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        Box::new(ByteBuffer::with_capacity(fresh))
+        self.fresh(fresh)
     }
 
     /// A buffer leaves the pool's keeping: no longer counted in the retained bytes.

@@ -650,11 +650,7 @@ impl Calibrator {
             by_bucket |= self.cfg.bucket_threshold.is_some_and(|t| n > t);
         }
         let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
-        // Saturating: a calibration that began after this add may have moved the start past
-        // `s`; the window it opened has not ended.
-        let in_window = s.saturating_sub(self.window_start.load(Ordering::Relaxed));
-        let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
-        if triggers && (by_window || by_bucket) {
+        if triggers && (self.window_ended(s) || by_bucket) {
             self.calibrate_if_due();
         }
         // A tick if the count passed a multiple of `tick_samples`.
@@ -678,11 +674,7 @@ impl Calibrator {
             return false;
         };
         // Relaxed: the flag's Acquire orders these after the last calibration's stores.
-        let in_window = self
-            .samples
-            .load(Ordering::Relaxed)
-            .saturating_sub(self.window_start.load(Ordering::Relaxed));
-        let by_window = self.cfg.window.is_some_and(|w| in_window >= w);
+        let by_window = self.window_ended(self.samples.load(Ordering::Relaxed));
         let by_bucket = self
             .cfg
             .bucket_threshold
@@ -703,6 +695,17 @@ impl Calibrator {
             return false;
         };
         self.calibrate_held(&flag, decide)
+    }
+
+    /// Whether the window has ended with `samples` added in all: `window` samples since its
+    /// start. Saturating: a calibration that began after those were counted may have moved
+    /// the start past `samples`; the window it opened has not ended.
+    fn window_ended(&self, samples: u64) -> bool {
+        // Relaxed: a trigger (see `samples`).
+        let start = self.window_start.load(Ordering::Relaxed);
+        self.cfg
+            .window
+            .is_some_and(|w| samples.saturating_sub(start) >= w)
     }
 
     /// The calibration itself, under the single-flight flag `_flag` (taken by the caller).

@@ -57,14 +57,14 @@ impl<E: Error + 'static> Error for CollectError<E> {
 /// The most bytes reserved up front on a size hint's word: a hint is the peer's claim (a
 /// `Content-Length`), and a lie must not make the pool allocate, or try to allocate, more than
 /// this before a byte arrives. A longer body grows as it arrives (to powers of two).
-pub(crate) const MAX_PRESIZE: usize = 1 << 20;
+const MAX_PRESIZE: usize = 1 << 20;
 
 /// What to reserve for a body with this size hint: its exact length, or its lower bound, at
 /// most [`MAX_PRESIZE`]; `None` when nothing is known (then the pool's calibrated default size
 /// serves). `Err` if the hint is already over the limit.
 fn presize<B: Body>(body: &B, limit: usize) -> Result<Option<usize>, CollectError<B::Error>> {
     let hint = body.size_hint();
-    let too_large = |n: u64| u128::from(n) > limit as u128;
+    let too_large = |n: u64| n > limit as u64;
     let reserve = |n: u64| usize::try_from(n).map_or(MAX_PRESIZE, |n| n.min(MAX_PRESIZE));
     if let Some(exact) = hint.exact() {
         return if too_large(exact) {

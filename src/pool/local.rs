@@ -70,8 +70,9 @@ impl<T> Local<T> {
         &self.workers[slot(self.seen.get())]
     }
 
-    /// The current deque by the record's published epoch, for a thread that is exiting (whose
-    /// `seen` may already be [`ORPHANED`]).
+    /// The current deque by the record's published epoch: for a thread that is exiting (whose
+    /// `seen` may already be [`ORPHANED`]), and for pushes that must land where other
+    /// threads steal and the ager drains.
     pub(super) fn exit_deque(&self) -> &Worker<T> {
         // Relaxed: only this thread writes `cur`.
         &self.workers[slot(self.remote.cur.load(Ordering::Relaxed))]

@@ -384,6 +384,15 @@ impl<T: Send + 'static> Shared<T> {
         Some(local)
     }
 
+    /// The calling thread's record if it has one, as it is (no registration, no rotation);
+    /// `None` also once the thread's exit hooks have run (see [`thread_exited`]).
+    fn existing(&self) -> Option<&CachePadded<Local<T>>> {
+        if thread_exited() {
+            return None; // its record must not be looked up
+        }
+        self.locals.get()
+    }
+
     /// First use of this pool by this thread (or by any thread with this id).
     #[cold]
     #[inline(never)]
@@ -559,11 +568,7 @@ impl<T: Send + 'static> Shared<T> {
         };
         // AcqRel: single writer under the flag; pairs with nothing on the hot path (Relaxed).
         let epoch = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
-        let own = if thread_exited() {
-            None // its record must not be looked up (see `thread_exited`)
-        } else {
-            self.locals.get()
-        };
+        let own = self.existing();
         for remote in self.remotes.iter() {
             if own.is_some_and(|local| Arc::ptr_eq(remote, &local.remote)) {
                 continue; // the calling thread's: its `rotate` below drains it, by cheaper pops
@@ -599,13 +604,14 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     fn stats(&self) -> PoolStats {
+        // Relaxed: statistics, here and below.
+        let exited_gets = self.exited_gets.load(Ordering::Relaxed);
         let mut s = PoolStats {
-            // Relaxed: statistics, here and below.
             aged_out: self.aged_out.load(Ordering::Relaxed),
             epoch: self.epoch.load(Ordering::Relaxed),
             background_ageing: self.background.load(Ordering::Relaxed),
-            gets: self.exited_gets.load(Ordering::Relaxed),
-            misses: self.exited_gets.load(Ordering::Relaxed),
+            gets: exited_gets,
+            misses: exited_gets,
             puts: self.exited_puts.load(Ordering::Relaxed),
             ..PoolStats::default()
         };
@@ -627,10 +633,10 @@ impl<T: Send + 'static> Ageable for Shared<T> {
     }
 
     fn on_thread_exit(&self) {
-        // `get` works here: this hook's thread-local is destroyed before `thread_local`'s id
-        // guard (registered earlier, destroyed later), and `thread_exited` is set only after
-        // the hooks have run.
-        if let Some(local) = self.locals.get() {
+        // The record can be looked up here: this hook's thread-local is destroyed before
+        // `thread_local`'s id guard (registered earlier, destroyed later), and
+        // `thread_exited` is set only after the hooks have run.
+        if let Some(local) = self.existing() {
             if let Some(p) = local.private.take() {
                 local.exit_deque().push(p); // stealable and ageable from now on
             }
@@ -741,25 +747,30 @@ impl<T: Send + 'static> Pool<T> {
     /// keep a buffer per class it ever filed into in its private slots, out of ageing's reach
     /// for as long as it does not use the class again (and counted against the byte cap).
     pub(crate) fn put_shared(&self, value: T) {
-        let Some(local) = self.shared.local() else {
-            return self.shared.put_exited(value);
-        };
-        bump_owned(&local.remote.puts);
-        local.current().push(value);
+        self.push_shared(value);
     }
 
-    /// Puts `value` on the calling thread's current deque rather than in its private slot, so
-    /// that other threads can steal it and ageing can drop it: for a thread that is exiting
-    /// (`ByteBufferPool`'s exit hook, which may run after this pool's own).
+    /// [`put_shared`](Self::put_shared) for a thread that is exiting (`ByteBufferPool`'s exit
+    /// hook, which may run after this pool's own).
     pub(crate) fn put_stealable(&self, value: T) {
+        if let Some(local) = self.push_shared(value) {
+            // The thread is exiting, and this pool's own hook may have run already (or never
+            // been registered): mark the record for the next thread with this id to re-hook.
+            local.seen.set(ORPHANED);
+        }
+    }
+
+    /// Pushes `value` on the deque of the calling thread's published epoch (its current
+    /// deque, also when the record is marked `ORPHANED`); returns the record, or `None` (the
+    /// value dropped) after the thread's exit hooks ran.
+    fn push_shared(&self, value: T) -> Option<&Local<T>> {
         let Some(local) = self.shared.local() else {
-            return self.shared.put_exited(value);
+            self.shared.put_exited(value);
+            return None;
         };
         bump_owned(&local.remote.puts);
         local.exit_deque().push(value);
-        // The thread is exiting, and this pool's own hook may have run already (or never
-        // been registered): mark the record for the next thread with this id to re-hook.
-        local.seen.set(ORPHANED);
+        Some(local)
     }
 
     /// Runs one ageing cycle: what has not been used since the previous cycle becomes the
