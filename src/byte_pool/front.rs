@@ -433,6 +433,19 @@ mod tests {
         unsafe { slot.take() }
     }
 
+    /// The get and the put touch the countdown, the slot and `last_cap`; with the record on
+    /// one cache line (it is cache-padded, so it starts on one) they touch one line. A
+    /// generator kept inline in the countdown made it 104 bytes, and W1 0.35 ns slower.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_record_fits_one_cache_line() {
+        assert!(
+            std::mem::size_of::<Counters>() <= 64,
+            "Counters is {} bytes",
+            std::mem::size_of::<Counters>()
+        );
+    }
+
     fn replace(slot: &Slot, buf: Box<ByteBuffer>) -> Option<Box<ByteBuffer>> {
         // SAFETY: as in `take`.
         unsafe { slot.replace(buf) }
