@@ -367,12 +367,38 @@ impl<T: Send + 'static> Shared<T> {
 
     /// The calling thread's record, synchronised with the current epoch; `None` once the
     /// thread's exit hooks have run (see [`thread_exited`]).
+    ///
+    /// The common case reads no flag: a record whose epoch is current is returned as it is.
+    /// That is sound past the exit hooks too:
+    /// - `ThreadLocal::get` never takes a thread id nor registers a destructor (thread_local
+    ///   1.1.10 and later, which `Cargo.toml` asks for), so it may run at any point of the
+    ///   thread's teardown, also after `thread_local`'s id guard (it then finds nothing);
+    /// - every record of a thread past its hooks is marked [`ORPHANED`]: this pool's hook
+    ///   marks it, and a record used or made later (while the other hooks run) stays marked,
+    ///   since it cannot hook again (see `rotate` and `register`). So such a thread always
+    ///   fails the epoch check and reaches [`local_slow`](Self::local_slow), which reads the
+    ///   flag before anything else.
+    ///
+    /// Reading the flag first on every call cost a raw `Pool<Box<ByteBuffer>>` get + put
+    /// about 0.8 ns (measured; see BENCHMARKS.md).
     #[inline]
     fn local(&self) -> Option<&Local<T>> {
+        match self.locals.get() {
+            // Relaxed: see `epoch`.
+            Some(local) if local.seen.get() == self.epoch.load(Ordering::Relaxed) => Some(local),
+            found => self.local_slow(found),
+        }
+    }
+
+    /// [`local`](Self::local) for a thread without a record in this pool, or one whose record
+    /// is behind the epoch or [`ORPHANED`] (also every thread past its exit hooks).
+    #[cold]
+    #[inline(never)]
+    fn local_slow<'a>(&'a self, found: Option<&'a CachePadded<Local<T>>>) -> Option<&'a Local<T>> {
         if thread_exited() {
             return None;
         }
-        let local = match self.locals.get() {
+        let local = match found {
             Some(local) => local,
             None => self.register(),
         };
@@ -459,7 +485,9 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    #[inline]
+    // `always`: with the branch for an exited thread the inliner left it out of line, and a
+    // raw `Pool<Box<ByteBuffer>>` get + put took 1.1 ns longer (measured; see BENCHMARKS.md).
+    #[inline(always)]
     fn try_get(&self) -> Option<T> {
         let Some(local) = self.local() else {
             return self.get_exited();
