@@ -15,6 +15,9 @@
 //!
 //! `--leak-kib-per-s N` leaks N KiB a second on purpose (buffers taken from the pool, written
 //! and forgotten), to show that the check catches a leak: `.ci/run` runs it and expects exit 2.
+//! The threshold grows with the RSS, which grows with `--threads` (about 6.5 MiB a thread), so
+//! that run fixes `--threads 4`: 1 MiB/s then adds about 8 MiB against a threshold of about 4.
+//! Runs shorter than 8 seconds are refused (exit 1): their quarters are too short to judge.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -87,6 +90,9 @@ fn give(pool: &Pool<Tagged>, t: Tagged) {
     pool.put(t);
 }
 
+/// The shortest run whose RSS can be judged (see `main`).
+const MIN_SECONDS: u64 = 8;
+
 fn rss_mib() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: f64 = statm
@@ -116,6 +122,15 @@ fn main() {
         thread::available_parallelism().map_or(2, |n| n.get()) as u64 * 2,
     ) as usize;
     let leak_kib_per_s = parse("--leak-kib-per-s", 0);
+    // The plateau check compares the second quarter with the last, each at least two seconds
+    // (eight samples): a shorter run could not judge RSS, and would print "ok" for nothing.
+    if seconds < MIN_SECONDS || threads == 0 {
+        eprintln!(
+            "soak: --seconds must be at least {MIN_SECONDS} (the RSS check needs two seconds \
+             per quarter) and --threads at least 1; got {seconds} and {threads}"
+        );
+        std::process::exit(1);
+    }
     let sizes: Arc<Vec<usize>> = Arc::new(
         include_str!("../workloads/sizes.txt")
             .lines()
