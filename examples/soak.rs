@@ -154,11 +154,11 @@ fn main() {
     println!("soak: {threads} threads for {seconds} s, background ageing every second");
     if leak_kib_per_s > 0 {
         println!("leaking {leak_kib_per_s} KiB a second on purpose");
-        let (buffers, deadline) = (buffers.clone(), deadline);
+        let buffers = buffers.clone();
+        let n = (leak_kib_per_s * 1024 / 10) as usize; // every 100 ms
         // Detached: it leaks until the process ends.
         thread::spawn(move || {
             while Instant::now() < deadline {
-                let n = (leak_kib_per_s * 1024 / 10) as usize;
                 let mut b = buffers.get_with_capacity(n);
                 b.resize(n, 0xa5); // written, so its pages count in RSS
                 std::mem::forget(b);
@@ -268,16 +268,16 @@ fn main() {
     drop(objects);
     let (created, dropped) = (ledger.created.load(SeqCst), ledger.dropped.load(SeqCst));
     let violations = ledger.violations.load(SeqCst);
-    // Plateau: the median RSS of the last quarter against that of the second quarter.
+    // Plateau: the median RSS of the last quarter against that of the second quarter. A run
+    // lasts at least `MIN_SECONDS`, so each quarter holds samples (about eight or more).
     let quarter = |q: usize| {
         let n = samples.len();
-        let mut rss: Vec<f64> = samples[n * q / 4..(n * (q + 1) / 4).max(n * q / 4 + 1).min(n)]
+        let mut rss: Vec<f64> = samples[n * q / 4..n * (q + 1) / 4]
             .iter()
             .map(|&(_, r)| r)
             .collect();
         rss.sort_by(f64::total_cmp);
-        let peak = rss.last().copied().unwrap_or(0.0);
-        (rss.get(rss.len() / 2).copied().unwrap_or(0.0), peak)
+        (rss[rss.len() / 2], rss[rss.len() - 1]) // (median, peak)
     };
     let ((second, second_peak), (last, last_peak)) = (quarter(1), quarter(3));
     println!(

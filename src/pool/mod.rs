@@ -380,7 +380,7 @@ impl<T: Send + 'static> Shared<T> {
     ///   flag before anything else.
     ///
     /// Reading the flag first on every call cost a raw `Pool<Box<ByteBuffer>>` get + put
-    /// about 0.8 ns (measured; see BENCHMARKS.md).
+    /// about 0.6 ns (4.19–4.67 ns without it, 5.01–5.27 with; see BENCHMARKS.md).
     #[inline]
     fn local(&self) -> Option<&Local<T>> {
         match self.locals.get() {
@@ -486,7 +486,8 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     // `always`: with the branch for an exited thread the inliner left it out of line, and a
-    // raw `Pool<Box<ByteBuffer>>` get + put took 1.1 ns longer (measured; see BENCHMARKS.md).
+    // raw `Pool<Box<ByteBuffer>>` get + put took about 0.6 ns longer (5.69–5.82 ns against
+    // 5.01–5.27 inlined, with the flag still read first; see BENCHMARKS.md).
     #[inline(always)]
     fn try_get(&self) -> Option<T> {
         let Some(local) = self.local() else {
