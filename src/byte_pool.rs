@@ -831,6 +831,10 @@ impl ByteBufferPool {
     #[inline(never)]
     fn catch_up(&self, local: Local<'_>) {
         if !local.front.hooked.get() {
+            // The thread's first call (or its first since it inherited an exited thread's
+            // record, or one after a hook that could not be set, which counts it again: the
+            // calibrator only tells one thread from several).
+            self.calibrator.thread_joined();
             let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
             // Unset if the thread is past its exit hooks: the next thread with this id hooks.
             local.front.hooked.set(hook_thread_exit(weak));

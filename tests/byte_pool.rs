@@ -270,6 +270,44 @@ fn calibrate_counts_the_caller_s_held_samples() {
     assert!(held_seen > 0, "calibrate() added the held samples");
 }
 
+/// A pool used by one thread adds its samples `64 / S` at a time; once a second thread has
+/// used it, every thread adds them 7 at a time (fewer writes to the shared counts, which
+/// several cores then contend for).
+#[test]
+fn a_second_thread_makes_batches_of_seven() {
+    let mut cfg = CalibrationConfig::default();
+    cfg.sample_every = 16; // batches of 4 while alone
+    cfg.window = Some(u64::MAX);
+    cfg.seed = Some(7);
+    let pool = pool_with(cfg);
+    let shared = |p: &ByteBufferPool| p.stats().histogram.iter().map(|&(_, n)| n).sum::<u64>();
+    let mut moves = Vec::new();
+    let mut last = 0;
+    while moves.len() < 5 {
+        put_len(&pool, 3000);
+        let now = shared(&pool);
+        if now != last {
+            moves.push(now - last);
+            last = now;
+        }
+    }
+    assert_eq!(moves, [4; 5], "alone: batches of 4");
+    thread::scope(|s| {
+        s.spawn(|| put_len(&pool, 3000));
+    });
+    moves.clear();
+    // The main thread's batch in progress ends at 7 now; every later one is 7 too.
+    while moves.len() < 5 {
+        put_len(&pool, 3000);
+        let now = shared(&pool);
+        if now != last {
+            moves.push(now - last);
+            last = now;
+        }
+    }
+    assert_eq!(moves, [7; 5], "with two threads: batches of 7");
+}
+
 /// A buffer reserved with `get_with_capacity(n)` is sampled at `n` if it comes back shorter:
 /// callers that keep reserving 64 KiB get 64 KiB buffers kept, even if they write less (the
 /// soak's bursts; before this, every one of them was dropped on return and allocated again).
