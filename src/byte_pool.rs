@@ -490,7 +490,8 @@ impl ByteBufferPoolBuilder {
         let classes = (0..sizes.len())
             .map(|_| {
                 // Aged by `Inner::age_now`, on the pool's policy, together with the fronts.
-                let mut class = Pool::builder().age_policy(AgePolicy::Manual);
+                // Uncached: `get` and `put` go from one class to another.
+                let mut class = Pool::builder().age_policy(AgePolicy::Manual).uncached();
                 if let Some(r) = &retained {
                     // Buffers that age out leave the count as they leave the pool.
                     let r = r.clone();

@@ -75,10 +75,11 @@
 //!
 //! # Performance
 //!
-//! Measured on a 2-core machine (`docs/BENCHMARKS.md`): a `Pool<u64>` put+get pair 3.2 ns
-//! (a `Mutex<Vec>` pool 22.4 ns); a `ByteBufferPool` get + 64 B + drop 5.6–6.3 ns (glibc's
-//! `Vec::with_capacity(64)` + drop 7.8–8.1 ns in the same runs); on 2 threads, sampling makes
-//! it 6.4× faster than counting every put as Go does.
+//! Measured on a 2-core machine on 2026-12-05 (`docs/BENCHMARKS.md`): a `Pool<u64>` put+get
+//! pair 3.4–3.5 ns (a `Mutex<Vec>` pool 25–27 ns); a `ByteBufferPool` get + 64 B + drop
+//! 4.8–5.0 ns (glibc's `Vec::with_capacity(64)` + drop 9.3–10.1 ns in the same runs); on 2
+//! threads, sampling makes it about 25× faster than counting every put as Go does (6.3–6.6
+//! against 160–162 ns per get/put).
 //!
 //! # When not to use this
 //!
@@ -95,11 +96,12 @@
 //! losing one fails; thread churn; panicking constructors and drops; a loom model of the ageing
 //! protocol; Miri; ThreadSanitizer; cargo-fuzz targets for `ByteBuffer` and for the pools; a
 //! soak test with RSS tracking; and a test that no safe API shows a previous user's bytes. The
-//! crate has three `unsafe` steps, each with its argument written out and tested under Miri:
+//! crate has four `unsafe` steps, each with its argument written out and tested under Miri:
 //! the pointer cache through which a thread reaches its `ByteBufferPool` front (it took a W1
 //! get/put from 6.6 to 5.3 ns when introduced), the front's slot, a pointer that owns the
-//! buffer (no flag beside it for `stats`: about 0.2 ns of a 3.9 ns W1 cycle), and one
-//! forwarding impl behind feature `bytes`. See `docs/`
+//! buffer (no flag beside it for `stats`: about 0.2 ns of a 3.9 ns W1 cycle), the same kind of
+//! cache for a `Pool`'s per-thread record (a put + get pair from 4.9–5.1 to 3.4–3.5 ns), and
+//! one forwarding impl behind feature `bytes`. See `docs/`
 //! in the repository: `DESIGN.md`, `CALIBRATION.md`, `BENCHMARKS.md`, `RELIABILITY.md`,
 //! `TESTING.md`.
 

@@ -281,30 +281,26 @@ fn a_second_thread_makes_batches_of_seven() {
     cfg.seed = Some(7);
     let pool = pool_with(cfg);
     let shared = |p: &ByteBufferPool| p.stats().histogram.iter().map(|&(_, n)| n).sum::<u64>();
-    let mut moves = Vec::new();
+    // The next five moves of the shared counts, putting 3,000-byte bodies on this thread.
     let mut last = 0;
-    while moves.len() < 5 {
-        put_len(&pool, 3000);
-        let now = shared(&pool);
-        if now != last {
-            moves.push(now - last);
-            last = now;
+    let mut next_moves = || {
+        let mut moves = Vec::new();
+        while moves.len() < 5 {
+            put_len(&pool, 3000);
+            let now = shared(&pool);
+            if now != last {
+                moves.push(now - last);
+                last = now;
+            }
         }
-    }
-    assert_eq!(moves, [4; 5], "alone: batches of 4");
+        moves
+    };
+    assert_eq!(next_moves(), [4; 5], "alone: batches of 4");
     thread::scope(|s| {
         s.spawn(|| put_len(&pool, 3000));
     });
-    moves.clear();
     // The main thread's batch in progress ends at 7 now; every later one is 7 too.
-    while moves.len() < 5 {
-        put_len(&pool, 3000);
-        let now = shared(&pool);
-        if now != last {
-            moves.push(now - last);
-            last = now;
-        }
-    }
+    let moves = next_moves();
     assert_eq!(moves, [7; 5], "with two threads: batches of 7");
 }
 

@@ -4,6 +4,8 @@
 mod epoch;
 mod janitor;
 mod local;
+#[allow(unsafe_code)]
+mod records;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,6 +20,7 @@ pub(crate) use self::janitor::{
     Ageable, hook_thread_exit, register as register_ageing, thread_exited,
 };
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
+use self::records::Records;
 use crate::sync::{
     Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak, bump_owned,
 };
@@ -147,6 +150,8 @@ pub struct PoolBuilder<T> {
     age_policy: AgePolicy,
     steal_probes: Option<usize>,
     on_evict: Option<EvictFn<T>>,
+    /// Whether the calling thread's record is cached (see [`Records::new`]); crate-internal.
+    cache_record: bool,
     _items: PhantomData<fn() -> T>,
 }
 
@@ -244,6 +249,13 @@ impl<T: Send + 'static> PoolBuilder<T> {
         self
     }
 
+    /// Leaves the calling thread's record out of the per-thread cache (see `Records::new`):
+    /// for pools used in turn with others on every call.
+    pub(crate) fn uncached(mut self) -> Self {
+        self.cache_record = false;
+        self
+    }
+
     /// Builds the pool; `constructor` makes an object when [`Pool::get`] finds none.
     ///
     /// # Errors
@@ -264,7 +276,7 @@ impl<T: Send + 'static> PoolBuilder<T> {
         let shared = Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             epoch: CachePadded::new(AtomicU64::new(0)),
-            locals: ThreadLocal::new(),
+            locals: Records::new(self.cache_record),
             remotes: ThreadLocal::new(),
             records: AtomicUsize::new(0),
             constructor: Box::new(constructor),
@@ -296,8 +308,9 @@ struct Shared<T: Send + 'static> {
     epoch: CachePadded<AtomicU64>,
     /// Owner-only records. `thread_local` rules: a value outlives its thread and is inherited
     /// by the next thread that gets the recycled id (the id mutex orders the two); `iter()`
-    /// would need `T: Sync`, hence the second map.
-    locals: ThreadLocal<CachePadded<Local<T>>>,
+    /// would need `T: Sync`, hence the second map. The calling thread's record is cached (see
+    /// [`Records`]).
+    locals: Records<CachePadded<Local<T>>>,
     /// The `Sync` side of the same records (same thread ids), walked to steal and to age.
     remotes: ThreadLocal<Arc<Remote<T>>>,
     /// Number of records, for the random probe start. `Relaxed`: a hint.
@@ -709,6 +722,7 @@ impl<T: Send + 'static> Pool<T> {
             age_policy: AgePolicy::default(),
             steal_probes: None,
             on_evict: None,
+            cache_record: true,
             _items: PhantomData,
         }
     }
