@@ -845,7 +845,8 @@ impl ByteBufferPool {
             .catch_up(local, self.inner.epoch.load(Ordering::Relaxed));
     }
 
-    /// About every 64 puts (see `Calibrator::record`): runs an ageing cycle of the classes
+    /// About every 64 puts, or once per batch of samples where batches are longer (about every
+    /// 224 puts with several threads; see `Calibrator::record`): runs an ageing cycle of the classes
     /// filed in during this cycle or the two before if the class pools have seen enough gets
     /// since the last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
     #[cold]

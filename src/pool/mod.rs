@@ -383,9 +383,12 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// The common case reads no flag: a record whose epoch is current is returned as it is.
     /// That is sound past the exit hooks too:
-    /// - `ThreadLocal::get` never takes a thread id nor registers a destructor (thread_local
-    ///   1.1.10 and later, which `Cargo.toml` asks for), so it may run at any point of the
-    ///   thread's teardown, also after `thread_local`'s id guard (it then finds nothing);
+    /// - the lookup ([`Records::get`]) may run at any point of the thread's teardown, also
+    ///   after `thread_local`'s id guard (it then finds nothing): `ThreadLocal::get` never
+    ///   takes a thread id nor registers a destructor (thread_local 1.1.10 and later, which
+    ///   `Cargo.toml` asks for), and the cache's guard is registered only after a lookup
+    ///   found an entry, while the id guard is alive (a destructor registered during
+    ///   teardown runs next, before the older ones);
     /// - every record of a thread past its hooks is marked [`ORPHANED`]: this pool's hook
     ///   marks it, and a record used or made later (while the other hooks run) stays marked,
     ///   since it cannot hook again (see `rotate` and `register`). So such a thread always
