@@ -64,10 +64,8 @@ use thread_local::ThreadLocal;
 
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
-use crate::pool::thread_exited;
-use crate::sync::{
-    AtomicPtr, AtomicU64, AtomicUsize, Ordering, StaticAtomicU64, bump_owned, fence,
-};
+use crate::pool::{CACHE_ENABLED, next_cache_id, thread_exited};
+use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering, bump_owned, fence};
 
 /// The owner-only state of one thread in one pool that the hot paths do not touch (they
 /// touch only [`Counters`], so they need one pointer from the cache).
@@ -249,13 +247,6 @@ pub(super) struct Fronts {
     counters: ThreadLocal<CachePadded<Counters>>,
 }
 
-static NEXT_KEY: StaticAtomicU64 = StaticAtomicU64::new(1);
-
-fn next_key() -> u64 {
-    // Relaxed: uniqueness needs only the atomicity of the increment.
-    NEXT_KEY.fetch_add(1, Ordering::Relaxed)
-}
-
 /// What `CACHE` holds: a `Fronts` id and this thread's entries in it.
 #[derive(Clone, Copy)]
 struct Cached {
@@ -283,13 +274,6 @@ thread_local! {
 
 struct CacheGuard;
 
-/// Whether the cache is used at all: only where point 2 of the module docs is known to hold.
-const CACHE_ENABLED: bool = cfg!(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows"
-));
-
 impl Drop for CacheGuard {
     fn drop(&mut self) {
         CACHE.set(Cached::EMPTY);
@@ -299,7 +283,7 @@ impl Drop for CacheGuard {
 impl Fronts {
     pub(super) fn new() -> Self {
         Self {
-            key: CachePadded::new(AtomicU64::new(next_key())),
+            key: CachePadded::new(AtomicU64::new(next_cache_id())),
             fronts: ThreadLocal::new(),
             counters: ThreadLocal::new(),
         }
@@ -392,7 +376,7 @@ impl Fronts {
         // thread that misses the cache on the new key catches up with the new epoch (else it
         // would cache the new key with the old epoch, and at the next cycle count two cycles
         // for a buffer put during one).
-        self.key.store(next_key(), Ordering::Release);
+        self.key.store(next_cache_id(), Ordering::Release);
     }
 
     /// The calling thread's front if it has one, without touching the cache (for the exit

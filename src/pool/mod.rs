@@ -21,6 +21,7 @@ pub(crate) use self::janitor::{
 };
 use self::local::{Local, ORPHANED, Remote, drain_stealer, drain_worker, steal_one};
 use self::records::Records;
+pub(crate) use self::records::{ENABLED as CACHE_ENABLED, next_cache_id};
 use crate::sync::{
     Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering, SingleFlight, Weak, bump_owned,
 };

@@ -54,6 +54,13 @@ pub(super) struct Records<R: Send> {
 
 static NEXT_ID: StaticAtomicU64 = StaticAtomicU64::new(1);
 
+/// A process-wide unique id, never 0: for the record caches here and in the `ByteBufferPool`
+/// fronts, whose entries are used only when their id matches.
+pub(crate) fn next_cache_id() -> u64 {
+    // Relaxed: uniqueness needs only the atomicity of the increment.
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 /// What `CACHE` holds: a `Records` id and this thread's entry in it.
 #[derive(Clone, Copy)]
 struct Cached {
@@ -94,8 +101,9 @@ impl Drop for Guard {
     }
 }
 
-/// Whether the cache is used at all: only where point 2 of the module docs is known to hold.
-const ENABLED: bool = cfg!(any(
+/// Whether a per-thread cache may be used at all: only where point 2 of the module docs is
+/// known to hold (also for the `ByteBufferPool` fronts).
+pub(crate) const ENABLED: bool = cfg!(any(
     target_os = "linux",
     target_os = "macos",
     target_os = "windows"
@@ -112,10 +120,9 @@ impl<R: Send> Records<R> {
     /// pools cost 1–3 ns per operation.
     pub(super) fn new(cached: bool) -> Self {
         Self {
-            // Relaxed: uniqueness needs only the atomicity of the increment. Where the cache
-            // cannot be used (`ENABLED`), every map is uncached: a plain lookup.
+            // Where the cache cannot be used (`ENABLED`), every map is uncached: a plain lookup.
             id: if cached && ENABLED {
-                NEXT_ID.fetch_add(1, Ordering::Relaxed)
+                next_cache_id()
             } else {
                 NEVER
             },
