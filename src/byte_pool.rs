@@ -849,8 +849,11 @@ impl ByteBufferPool {
     /// 224 puts with several threads; see `Calibrator::record`): runs an ageing cycle of the classes
     /// filed in during this cycle or the two before if the class pools have seen enough gets
     /// since the last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
-    #[cold]
-    #[inline(never)]
+    ///
+    /// The test that there is something to age is inline in the (cold) callers: in a loop
+    /// that keeps its one buffer in the front slot it is the whole tick, and out of line
+    /// it cost a call that saved six registers.
+    #[inline]
     fn traffic_tick(&self) {
         let Some((factor, cycle)) = &self.traffic else {
             return;
@@ -859,6 +862,14 @@ impl ByteBufferPool {
         if !filed.any() && !cycle.filed_before.any() && !cycle.filed_earlier.any() {
             return; // nothing to age: every buffer is out, in a front slot, or aged twice
         }
+        self.traffic_cycle(*factor, cycle);
+    }
+
+    /// [`traffic_tick`](Self::traffic_tick) past its first test.
+    #[cold]
+    #[inline(never)]
+    fn traffic_cycle(&self, factor: u32, cycle: &TrafficCycle) {
+        let filed = &self.inner.filed;
         let Some(_flag) = SingleFlight::enter(&cycle.checking) else {
             return;
         };
@@ -866,7 +877,7 @@ impl ByteBufferPool {
         let out = c.gets.saturating_sub(c.puts);
         let start = cycle.start.load(Ordering::Relaxed);
         let length = out
-            .saturating_mul(u64::from(*factor))
+            .saturating_mul(u64::from(factor))
             .max(Self::MIN_TRAFFIC_CYCLE.saturating_mul(threads));
         // Saturating: a snapshot under load may mix moments.
         if c.behind_fronts.saturating_sub(start) < length {
@@ -1048,16 +1059,37 @@ impl ByteBufferPool {
     /// `default_size`; else from the class of the last buffer this thread returned (if it is
     /// above the default), else from the default class, else from a larger one, else fresh.
     // `always`: with the branch for an exited thread, the inliner's estimate left it out of
-    // line, which cost W1 0.7 ns (a call, and the loop's values through memory).
+    // line, which cost W1 0.7 ns (a call, and the loop's values through memory). The cache
+    // is asked directly, not through `local()`: its `Option` made the compiler test the
+    // cached pointer for null on every get.
     #[inline(always)]
     fn take_default(&self) -> Box<ByteBuffer> {
-        let Some(local) = self.local() else {
-            return self.fresh_exited(None);
-        };
+        self.inner.fronts.cached_or(
+            (),
+            |local, ()| self.take_default_from(local),
+            |()| self.take_default_uncached(),
+        )
+    }
+
+    /// [`take_default`](Self::take_default) with this thread's front.
+    #[inline(always)]
+    fn take_default_from(&self, local: Local<'_>) -> Box<ByteBuffer> {
         let default_size = self.calibrator.default_size();
         match self.take_front(local, |cap| cap >= default_size) {
             Some(buf) => buf,
             None => self.take_default_classes(local),
+        }
+    }
+
+    /// [`take_default`](Self::take_default) when the thread's front is not in the cache: its
+    /// first get, its first after another pool's or after an ageing cycle, or one after its
+    /// exit hooks ran (a fresh buffer, as `put_uncached` discards).
+    #[cold]
+    #[inline(never)]
+    fn take_default_uncached(&self) -> Box<ByteBuffer> {
+        match self.local() {
+            Some(local) => self.take_default_from(local),
+            None => self.fresh_exited(None),
         }
     }
 

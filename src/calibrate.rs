@@ -615,11 +615,13 @@ impl Calibrator {
                 .unwrap_or(std::f64::consts::LN_2), // the median
         };
         // `e * inv_rate` is >= 0, so truncating is `floor`; the cast saturates (and maps NaN
-        // to 0), and it spares a call of libm's `floor`. In `u64`: with `S` near `u32::MAX`,
-        // a third of the gaps are longer than `u32::MAX`, and capping them there sampled
-        // about 1.6 puts in `S`.
-        let below = (e * self.inv_rate) as u64;
-        below.saturating_add(1)
+        // to 0), and it spares a call of libm's `floor`. In 64 bits: with `S` near
+        // `u32::MAX`, a third of the gaps are longer than `u32::MAX`, and capping them there
+        // sampled about 1.6 puts in `S`. Through `i64`, one instruction on x86-64 where `u64`
+        // takes several: `E` < 50 (its tail starts from a uniform `f64` above 2^-53) and
+        // `inv_rate` < 2^32, so the product is far below `i64::MAX`.
+        let below = (e * self.inv_rate) as i64 as u64;
+        below + 1 // at most `i64::MAX + 1`
     }
 
     /// `E` for [`draw_gap`](Self::draw_gap) from the countdown's own generator, seeded with
@@ -676,6 +678,28 @@ impl Calibrator {
     fn add_samples(&self, pending: u64, triggers: bool) -> bool {
         let held = pending >> 56;
         debug_assert!((1..=MAX_BATCH).contains(&held));
+        // The common batch: every sample in one bucket (a steady workload), one add. The
+        // buckets are the low `held` bytes (`held` <= 7).
+        let first = pending & 0xff;
+        let bytes = (1u64 << (8 * held)) - 1;
+        let by_bucket = if (pending ^ first.wrapping_mul(0x0101_0101_0101_0101)) & bytes == 0 {
+            // Relaxed: statistics and triggers.
+            let n = self.counts[first as usize].fetch_add(held, Ordering::Relaxed) + held;
+            self.cfg.bucket_threshold.is_some_and(|t| n > t)
+        } else {
+            self.add_mixed(pending, held)
+        };
+        let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
+        if triggers && (self.window_ended(s) || by_bucket) {
+            self.calibrate_if_due();
+        }
+        // A tick if the count passed a multiple of `tick_samples`: one lies in `(s - held, s]`.
+        s % self.tick_samples < held
+    }
+
+    /// [`add_samples`](Self::add_samples) of a batch whose samples fell in several buckets:
+    /// one add per bucket. Returns whether a bucket passed `bucket_threshold`.
+    fn add_mixed(&self, pending: u64, held: u64) -> bool {
         let bucket = |j: u64| (pending >> (8 * j)) as u8 as usize;
         let mut by_bucket = false;
         for j in 0..held {
@@ -688,12 +712,7 @@ impl Calibrator {
             let n = self.counts[i].fetch_add(same, Ordering::Relaxed) + same;
             by_bucket |= self.cfg.bucket_threshold.is_some_and(|t| n > t);
         }
-        let s = self.samples.fetch_add(held, Ordering::Relaxed) + held;
-        if triggers && (self.window_ended(s) || by_bucket) {
-            self.calibrate_if_due();
-        }
-        // A tick if the count passed a multiple of `tick_samples`.
-        (s - held) / self.tick_samples != s / self.tick_samples
+        by_bucket
     }
 
     /// Recomputes the sizes from the current window, unless another thread is doing it now.
@@ -1386,6 +1405,60 @@ mod tests {
             assert_eq!(ticks, 100, "window {window}");
             assert_eq!(cal.calibrations(), 6400 / window, "window {window}");
         }
+    }
+
+    /// A batch ticks when the shared count passes a multiple of `tick_samples`, whatever
+    /// the batch's size and the count it starts from.
+    #[test]
+    fn a_batch_ticks_when_the_count_passes_a_multiple() {
+        for s in [7, 10, 16, 32, 64] {
+            let cal = Calibrator::new(CalibrationConfig {
+                sample_every: s,
+                window: Some(u64::MAX),
+                ..Default::default()
+            });
+            let t = cal.tick_samples;
+            let mut count = 0u64;
+            for i in 0..500u64 {
+                let held = 1 + (i * 5 + i / 7) % MAX_BATCH;
+                let passed = count / t != (count + held) / t;
+                assert_eq!(
+                    cal.add_samples(held << 56, true),
+                    passed,
+                    "S {s}, {count} + {held}"
+                );
+                count += held;
+            }
+            assert_eq!(cal.current_window()[0].1, count);
+        }
+    }
+
+    /// A batch of one bucket is one add of its size; a batch whose last sample differs is
+    /// split, whichever byte differs.
+    #[test]
+    fn a_batch_of_one_bucket_and_one_that_differs_at_its_end() {
+        let cal = Calibrator::new(CalibrationConfig {
+            sample_every: 16,
+            window: Some(u64::MAX),
+            ..Default::default()
+        });
+        let counts = |c: &Calibrator| {
+            c.current_window()
+                .iter()
+                .map(|&(_, n)| n)
+                .collect::<Vec<_>>()
+        };
+        cal.add_samples(0x0005_0505_0505_0505 | 7 << 56, true);
+        assert_eq!(counts(&cal)[5], 7);
+        // Bucket 0 throughout: every byte zero.
+        cal.add_samples(7 << 56, true);
+        assert_eq!(counts(&cal)[0], 7);
+        // Six in bucket 5, the seventh in bucket 6.
+        cal.add_samples(0x0006_0505_0505_0505 | 7 << 56, true);
+        assert_eq!((counts(&cal)[5], counts(&cal)[6]), (13, 1));
+        // Two held: the bytes above them do not count.
+        cal.add_samples(0x0000_0000_0009_0909 | 2 << 56, true);
+        assert_eq!((counts(&cal)[9], counts(&cal).iter().sum::<u64>()), (2, 23));
     }
 
     #[test]
