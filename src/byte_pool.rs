@@ -191,7 +191,7 @@ impl Inner {
     /// buffer its front slot holds joins its class pool, where it ages with the others, or is
     /// dropped if the thread slept through two cycles (it was put two or more cycles ago).
     fn catch_up(&self, local: Local<'_>, now: u64) {
-        let seen = local.front.seen.replace(now);
+        let seen = local.see(now);
         if seen == now {
             return;
         }
@@ -234,7 +234,7 @@ impl Ageable for Inner {
         // `existing` works here: this hook's thread-local is destroyed before `thread_local`'s
         // id guard, as for `Pool`'s records.
         if let Some(local) = self.fronts.existing() {
-            local.front.hooked.set(false);
+            local.set_hooked(false);
             if let Some(buf) = local.take() {
                 local.evicted();
                 // Onto the class pool's deque, not its private slot: other threads can steal
@@ -831,14 +831,14 @@ impl ByteBufferPool {
     #[cold]
     #[inline(never)]
     fn catch_up(&self, local: Local<'_>) {
-        if !local.front.hooked.get() {
+        if !local.hooked() {
             // The thread's first call (or its first since it inherited an exited thread's
             // record, or one after a hook that could not be set, which counts it again: the
             // calibrator only tells one thread from several).
             self.calibrator.thread_joined();
             let weak: Weak<dyn Ageable> = Arc::downgrade(&self.inner) as Weak<Inner>;
             // Unset if the thread is past its exit hooks: the next thread with this id hooks.
-            local.front.hooked.set(hook_thread_exit(weak));
+            local.set_hooked(hook_thread_exit(weak));
         }
         // Relaxed: see `Inner::epoch`.
         self.inner

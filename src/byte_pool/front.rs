@@ -10,7 +10,11 @@
 //! 7.5 ns for `Vec::with_capacity(64)` + drop (a throwaway loop, best of 15 rounds). Fusing the
 //! three into one record reached through `ThreadLocal::get` measured 6.6 ns; reaching the same
 //! record through a pointer cached in a `const` thread-local (a plain `fs:`-relative load)
-//! measured 5.3 ns, and 4.2 ns once ageing and counting left the path. The cache is one
+//! measured 5.3 ns, and 4.2 ns once ageing and counting left the path. The record is one
+//! entry of one `ThreadLocal` (the catch-up state that only a cache miss touches sits at its
+//! end): with a second map for that state, the cache held two pointers, and the guard's drop
+//! was too large for the compiler to inline into a caller's loop (2026-12-05: 12 instructions
+//! more per W1 cycle, 0.3 ns). The cache is one
 //! `unsafe` step of the pools, confined to [`Fronts::cached_or`]. The other is the slot
 //! itself, a raw pointer that owns a box ([`Slot`]), so that `stats` can see from another
 //! thread whether it is full without a flag beside it (two stores per W1 cycle, about 0.2 ns
@@ -19,16 +23,16 @@
 //!
 //! # The cache and why it is sound
 //!
-//! `CACHE` holds, for the front set the thread used last, the key it had then and pointers to
-//! this thread's entries in the two `ThreadLocal`s. The pointers are dereferenced only when
-//! that key is the current key of the `Fronts` being asked, so:
+//! `CACHE` holds, for the front set the thread used last, the key it had then and a pointer to
+//! this thread's entry in its `ThreadLocal`. The pointer is dereferenced only when that key is
+//! the current key of the `Fronts` being asked, so:
 //!
-//! 1. **The entries are alive.** Keys come from a process-wide 64-bit counter and are never
+//! 1. **The entry is alive.** Keys come from a process-wide 64-bit counter and are never
 //!    reused (a `Fronts` draws a new one at each ageing cycle), so a matching key means the
-//!    caller holds `&Fronts` of the very set the pointers came from. `ThreadLocal` never moves
-//!    or frees an entry before it is dropped itself, and nothing here takes `&mut` of either
-//!    map while a `&Fronts` exists.
-//! 2. **The entries are this thread's.** `ThreadLocal::get_or` returned them on this thread,
+//!    caller holds `&Fronts` of the very set the pointer came from. `ThreadLocal` never moves
+//!    or frees an entry before it is dropped itself, and nothing here takes `&mut` of the map
+//!    while a `&Fronts` exists.
+//! 2. **The entry is this thread's.** `ThreadLocal::get_or` returned it on this thread,
 //!    and `CACHE` is this thread's. `ThreadLocal` hands an entry to another thread only after
 //!    this thread's id is released, which its id guard does during thread-local teardown.
 //!    `CACHE_GUARD` is first touched right after that `get_or`, so its destructor was
@@ -41,8 +45,10 @@
 //!    slow path. It empties `CACHE`, and once it has run,
 //!    the slow path no longer fills `CACHE` (`try_with` fails), so a pointer is never used
 //!    after the id is released.
-//! 3. **No aliasing `&mut`.** `Front` is `!Sync` (its fields are `Cell`s) and only shared
-//!    references are formed, from this thread only; `Counters` are atomics.
+//! 3. **No aliasing `&mut`, and it stays on this thread.** Only shared references are
+//!    formed, and every field of `Counters` is an atomic. The [`Local`] made of the reference
+//!    is not `Send`, so the owner-only fields (the slot, `seen`, `hooked`) are used by this
+//!    thread alone.
 //!
 //! # The slot and why it is sound
 //!
@@ -50,13 +56,14 @@
 //! `Box::into_raw`). It sits in `Counters`, which are `Sync` so that `stats` can sum them, but
 //! only the thread whose record it is takes from it or fills it: `Slot::take` and
 //! `Slot::replace` are `unsafe fn`s with that contract, called only through [`Local`], which
-//! [`Fronts`] makes only of the calling thread's own entries (from the cache, whose entries
-//! are this thread's by point 2 above, or from `ThreadLocal::get`). Other threads only test
+//! [`Fronts`] makes only of the calling thread's own entry (from the cache, whose entry is
+//! this thread's by point 2 above, or from `ThreadLocal::get`) and which is not `Send`. Other threads only test
 //! the pointer for null. So each box has one owner at a time: the slot, or the thread that
 //! took it. A record that `thread_local` hands to a new thread after its owner exited passes
 //! with its slot, as a `Cell` would; dropping the record frees a box still in the slot.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ptr;
 
 use crossbeam_utils::CachePadded;
@@ -65,29 +72,23 @@ use thread_local::ThreadLocal;
 use crate::buffer::ByteBuffer;
 use crate::calibrate::Countdown;
 use crate::pool::{CACHE_ENABLED, next_cache_id, thread_exited};
-use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering, bump_owned, fence};
+use crate::sync::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, bump_owned, fence};
 
-/// The owner-only state of one thread in one pool that the hot paths do not touch (they
-/// touch only [`Counters`], so they need one pointer from the cache).
-#[derive(Default)]
-pub(super) struct Front {
-    /// The pool's ageing epoch when this thread last caught up with it (on its first call
-    /// after a cycle, which misses the cache; see [`Fronts::renew_key`]).
-    pub(super) seen: Cell<u64>,
-    /// Whether the thread using this front asked to be told of its exit. A thread that
-    /// inherits the front of one that exited (`thread_local` recycles ids) finds it unset.
-    pub(super) hooked: Cell<bool>,
-}
-
-/// The front slot and the counters of one thread in one pool: written only by that thread,
-/// as loads and stores (no read-modify-write); read by `stats` from any thread. `Relaxed`:
-/// statistics.
+/// The front slot, the sampling countdown, the counters and the catch-up state of one
+/// thread in one pool: written only by that thread, as loads and stores (no
+/// read-modify-write); the counters and the slot's occupancy are read by `stats` from any
+/// thread. `Relaxed`: statistics, or the owner's own state.
+///
+/// `repr(C)`, so that what the get and the put touch (the countdown, the slot, `last_cap`)
+/// comes first and shares the entry's first cache line (`CachePadded` aligns it to one); the
+/// catch-up state, touched only after a cache miss, comes last.
 ///
 /// Gets served by the slot are not counted one by one (a counter bumped on every get is a
 /// load-to-store chain from one get to the next; it measured 0.2 ns of a 4.2 ns cycle). Every
 /// buffer that enters the slot leaves it by a get, leaves it otherwise (`evicted`), or is
 /// still there (the slot is not null), so the slot's hits are the kept puts less those two.
 #[derive(Default)]
+#[repr(C)]
 pub(super) struct Counters {
     /// The sampling countdown, which also counts this thread's puts (kept or not).
     pub(super) countdown: Countdown,
@@ -101,6 +102,13 @@ pub(super) struct Counters {
     evicted: AtomicU64,
     /// Gets served by a class pool.
     class_gets: AtomicU64,
+    /// The pool's ageing epoch when this thread last caught up with it (on its first call
+    /// after a cycle, which misses the cache; see [`Fronts::renew_key`]). The owner's alone.
+    seen: AtomicU64,
+    /// Whether the thread using this record asked to be told of its exit. A thread that
+    /// inherits the record of one that exited (`thread_local` recycles ids) finds it unset.
+    /// The owner's alone.
+    hooked: AtomicBool,
 }
 
 /// The front slot: a `Box<ByteBuffer>` it owns, or null. An `AtomicPtr` rather than a
@@ -183,18 +191,47 @@ pub(super) struct Totals {
     pub(super) threads: u64,
 }
 
-/// A thread's front and counters in one pool. All slot traffic goes through it, so the
-/// counters stay in step with the slot.
+/// A thread's record in one pool. All slot traffic goes through it, so the counters stay
+/// in step with the slot.
 ///
-/// Only [`Fronts`] makes one, and only of the calling thread's own entries: the slot's
-/// contract (see [`Slot::take`]) rests on that.
+/// Only [`Fronts`] makes one, and only of the calling thread's own entry: the slot's
+/// contract (see [`Slot::take`]) rests on that. Not `Send` (`_not_send`), so that it stays
+/// on that thread.
 #[derive(Clone, Copy)]
 pub(super) struct Local<'a> {
-    pub(super) front: &'a Front,
     pub(super) counters: &'a Counters,
+    _not_send: PhantomData<*const ()>,
 }
 
 impl<'a> Local<'a> {
+    /// The calling thread's own record (see the type's docs).
+    #[inline]
+    fn new(counters: &'a Counters) -> Self {
+        Local {
+            counters,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Records that the thread caught up with ageing epoch `now`; returns the one it had
+    /// seen before.
+    pub(super) fn see(self, now: u64) -> u64 {
+        // Relaxed: the owner's alone (see `seen`).
+        let seen = self.counters.seen.load(Ordering::Relaxed);
+        self.counters.seen.store(now, Ordering::Relaxed);
+        seen
+    }
+
+    /// Whether the thread asked to be told of its exit (see `hooked`).
+    pub(super) fn hooked(self) -> bool {
+        // Relaxed: the owner's alone.
+        self.counters.hooked.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_hooked(self, hooked: bool) {
+        self.counters.hooked.store(hooked, Ordering::Relaxed);
+    }
+
     /// Takes the slot's buffer. One that is not then handed out must be reported to
     /// [`evicted`](Self::evicted).
     #[inline]
@@ -242,29 +279,25 @@ pub(super) struct Fronts {
     /// each thread's first call after a cycle takes the slow path and catches up. Drawn from a
     /// process-wide counter: never 0 (the empty cache's), never reused by any `Fronts`.
     key: CachePadded<AtomicU64>,
-    fronts: ThreadLocal<CachePadded<Front>>,
-    /// Apart from `fronts` so that `stats` can walk them (`ThreadLocal::iter` needs `Sync`).
     counters: ThreadLocal<CachePadded<Counters>>,
 }
 
-/// What `CACHE` holds: a `Fronts` id and this thread's entries in it.
+/// What `CACHE` holds: a `Fronts` id and this thread's entry in it.
 #[derive(Clone, Copy)]
 struct Cached {
     id: u64,
-    front: *const Front,
     counters: *const Counters,
 }
 
 impl Cached {
     const EMPTY: Cached = Cached {
         id: 0,
-        front: ptr::null(),
         counters: ptr::null(),
     };
 }
 
 thread_local! {
-    /// This thread's entries in the `Fronts` it used last. `const` and `Copy`: reading it is
+    /// This thread's entry in the `Fronts` it used last. `const` and `Copy`: reading it is
     /// one load, with no lazy-initialisation or destructor-state check.
     static CACHE: Cell<Cached> = const { Cell::new(Cached::EMPTY) };
     /// Empties `CACHE` when the thread's thread-locals are torn down, before `thread_local`
@@ -284,13 +317,11 @@ impl Fronts {
     pub(super) fn new() -> Self {
         Self {
             key: CachePadded::new(AtomicU64::new(next_cache_id())),
-            fronts: ThreadLocal::new(),
             counters: ThreadLocal::new(),
         }
     }
 
-    /// The calling thread's front and counters. `catch_up` runs with the front on the slow
-    /// path: this thread's first call, its first after another pool's, and its first after
+    /// The calling thread's record. `catch_up` runs with it on the slow path: this thread's first call, its first after another pool's, and its first after
     /// an ageing cycle. `None` once the thread's exit hooks have run (see `thread_exited`;
     /// the cache is empty by then: its guard was registered after the hooks).
     #[inline]
@@ -302,10 +333,10 @@ impl Fronts {
         )
     }
 
-    /// `hit(front, arg)` if the cache holds the calling thread's front and counters (the
-    /// thread used this set last, and no ageing cycle has run since), else `miss(arg)`: the
-    /// fast path of [`local`](Self::local). (Not an `Option`: the compiler would test the
-    /// pointers for null to tell its two cases apart, on every call.)
+    /// `hit(local, arg)` if the cache holds the calling thread's record (the thread used
+    /// this set last, and no ageing cycle has run since), else `miss(arg)`: the fast path of
+    /// [`local`](Self::local). (Not an `Option`: the compiler would test the pointer for null
+    /// to tell its two cases apart, on every call.)
     #[inline]
     pub(super) fn cached_or<'s, A, R>(
         &'s self,
@@ -318,22 +349,15 @@ impl Fronts {
         let cached = CACHE.get();
         if cached.id == key {
             // SAFETY:
-            // - The key matches, so the pointers came from this `Fronts` (keys are unique
+            // - The key matches, so the pointer came from this `Fronts` (keys are unique
             //   across every `Fronts` and never 0), which `&self` keeps alive, and
             //   `ThreadLocal` never moves or frees an entry while it lives (point 1 of the
             //   module docs).
-            // - They are this thread's entries and this thread still owns its
-            //   `thread_local` id: `CACHE_GUARD` empties the cache before the id is
-            //   released (point 2).
-            // - Only shared references are formed; `Front` is `!Sync`, so they stay on this
-            //   thread (point 3).
-            let local = unsafe {
-                Local {
-                    front: &*cached.front,
-                    counters: &*cached.counters,
-                }
-            };
-            hit(local, arg)
+            // - It is this thread's entry and this thread still owns its `thread_local` id:
+            //   `CACHE_GUARD` empties the cache before the id is released (point 2).
+            // - Only a shared reference is formed, and `Local` is not `Send` (point 3).
+            let counters = unsafe { &*cached.counters };
+            hit(Local::new(counters), arg)
         } else {
             miss(arg)
         }
@@ -352,18 +376,15 @@ impl Fronts {
         // The references to cache come from `get`, not from `get_or`: right after inserting,
         // `get_or` returns a reference derived from a `&mut` to the new entry, and a later
         // `get` (the exit hook, `age`) would invalidate it under Tree Borrows (Miri says so).
-        let inserted = self.fronts.get_or_default();
-        let front = self.fronts.get().unwrap_or(inserted);
         let inserted = self.counters.get_or_default();
         let counters = self.counters.get().unwrap_or(inserted);
-        let local = Local { front, counters };
+        let local = Local::new(counters);
         catch_up(local);
         // After `get_or`, so that the guard's destructor runs before `thread_local`'s id
         // guard. Fails once the guard is destroyed: the cache then stays empty.
         if CACHE_ENABLED && CACHE_GUARD.try_with(|_| ()).is_ok() {
             CACHE.set(Cached {
                 id: key,
-                front: &**front,
                 counters: &**counters,
             });
         }
@@ -379,16 +400,13 @@ impl Fronts {
         self.key.store(next_cache_id(), Ordering::Release);
     }
 
-    /// The calling thread's front if it has one, without touching the cache (for the exit
+    /// The calling thread's record if it has one, without touching the cache (for the exit
     /// hook and `age`).
     pub(super) fn existing(&self) -> Option<Local<'_>> {
         if thread_exited() {
-            return None; // its entries must not be looked up (see `thread_exited`)
+            return None; // its entry must not be looked up (see `thread_exited`)
         }
-        Some(Local {
-            front: self.fronts.get()?,
-            counters: self.counters.get()?,
-        })
+        self.counters.get().map(|c| Local::new(c))
     }
 
     /// Sums every thread's counters.
@@ -417,17 +435,22 @@ mod tests {
         unsafe { slot.take() }
     }
 
-    /// The get and the put touch the countdown, the slot and `last_cap`; with the record on
-    /// one cache line (it is cache-padded, so it starts on one) they touch one line. A
-    /// generator kept inline in the countdown made it 104 bytes, and W1 0.35 ns slower.
+    /// The get and the put touch the countdown, the slot and `last_cap`; with those in the
+    /// record's first 64 bytes (it is cache-padded, so it starts a cache line) they touch one
+    /// line. A generator kept inline in the countdown pushed them over two lines, and W1 took
+    /// 0.35 ns longer. The catch-up state that only a cache miss touches may spill over.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn a_record_fits_one_cache_line() {
-        assert!(
-            std::mem::size_of::<Counters>() <= 64,
-            "Counters is {} bytes",
-            std::mem::size_of::<Counters>()
-        );
+    fn the_hot_fields_share_one_cache_line() {
+        use std::mem::{align_of, offset_of, size_of};
+        assert!(align_of::<CachePadded<Counters>>() >= 64);
+        let ends = [
+            offset_of!(Counters, countdown) + size_of::<Countdown>(),
+            offset_of!(Counters, slot) + size_of::<Slot>(),
+            offset_of!(Counters, last_cap) + size_of::<AtomicUsize>(),
+        ];
+        assert!(ends.iter().all(|&end| end <= 64), "ends at {ends:?}");
+        assert!(offset_of!(Counters, seen) > offset_of!(Counters, last_cap));
     }
 
     fn replace(slot: &Slot, buf: Box<ByteBuffer>) -> Option<Box<ByteBuffer>> {
