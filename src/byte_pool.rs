@@ -104,10 +104,6 @@ pub struct ByteBufferPool {
     /// Whether the retained bytes are capped (`Inner::retained` is `Some`). Here, beside
     /// `min_size`, so that the front's paths test it without reaching into `Inner`.
     capped: bool,
-    /// The smallest capacity the fast put keeps: `min_size`, or `usize::MAX` if `capped`, so
-    /// that one comparison sends a put below the smallest class, and every put of a capped
-    /// pool (which must charge the cap), to `put_slow`.
-    fast_min: usize,
     /// Gets that allocated (cold path; `Relaxed` statistics).
     misses: CachePadded<AtomicU64>,
     /// Puts by threads past their exit hooks (see `put_uncached`): counted here, as they have
@@ -527,12 +523,13 @@ impl ByteBufferPoolBuilder {
             capped,
             inner,
             min_size: self.calibration.min_size,
-            fast_min: if capped {
-                usize::MAX
+            // A capped pool must charge and uncharge the cap: its puts, and its gets from the
+            // front slots, take the slow paths.
+            calibrator: if capped {
+                Calibrator::new(self.calibration).without_fast_paths()
             } else {
-                self.calibration.min_size
+                Calibrator::new(self.calibration)
             },
-            calibrator: Calibrator::new(self.calibration),
             misses: CachePadded::new(AtomicU64::new(0)),
             exited_puts: AtomicU64::new(0),
             discarded: CachePadded::new(AtomicU64::new(0)),
@@ -731,7 +728,7 @@ impl ByteBufferPool {
                 let countdown = &local.counters.countdown;
                 if let Some(next) = countdown.unsampled() {
                     let cap = buf.capacity();
-                    if cap >= self.fast_min && cap <= self.calibrator.keep_limit() {
+                    if self.calibrator.fast_keeps(cap) {
                         countdown.count_unsampled(next);
                         return self.slot(local, buf);
                     }
@@ -919,6 +916,18 @@ impl ByteBufferPool {
         fits: impl FnOnce(usize) -> bool,
     ) -> Option<Box<ByteBuffer>> {
         let buf = local.take()?;
+        self.hand_out_front(local, buf, fits)
+    }
+
+    /// `buf`, just taken from this thread's front slot, if `fits` its capacity (uncharged
+    /// from the byte cap); else it goes to its class pool.
+    #[inline]
+    fn hand_out_front(
+        &self,
+        local: Local<'_>,
+        buf: Box<ByteBuffer>,
+        fits: impl FnOnce(usize) -> bool,
+    ) -> Option<Box<ByteBuffer>> {
         if !fits(buf.capacity()) {
             self.unslot(local, buf);
             return None;
@@ -1074,8 +1083,22 @@ impl ByteBufferPool {
     /// [`take_default`](Self::take_default) with this thread's front.
     #[inline(always)]
     fn take_default_from(&self, local: Local<'_>) -> Box<ByteBuffer> {
+        match local.take() {
+            // One comparison (`front_fits` is false in a capped pool, which must uncharge).
+            Some(buf) if self.calibrator.front_fits(buf.capacity()) => buf,
+            Some(buf) => self.take_default_front(local, buf),
+            None => self.take_default_classes(local),
+        }
+    }
+
+    /// The front slot's buffer did not pass `get()`'s fast test: it is too small for
+    /// `default_size` (then it goes to its class pool, and the classes are searched), or the
+    /// pool is capped.
+    #[cold]
+    #[inline(never)]
+    fn take_default_front(&self, local: Local<'_>, buf: Box<ByteBuffer>) -> Box<ByteBuffer> {
         let default_size = self.calibrator.default_size();
-        match self.take_front(local, |cap| cap >= default_size) {
+        match self.hand_out_front(local, buf, |cap| cap >= default_size) {
             Some(buf) => buf,
             None => self.take_default_classes(local),
         }

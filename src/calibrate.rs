@@ -396,6 +396,9 @@ impl Countdown {
 pub(crate) struct Calibrator {
     cfg: CalibrationConfig,
     min_bits: u32,
+    /// The smallest capacity the pool's fast put keeps: `min_size`, or `usize::MAX` with the
+    /// fast paths off (see [`without_fast_paths`](Self::without_fast_paths)).
+    fast_min: usize,
     /// Sampled counts of the current window, one cache line each. Incremented with `Relaxed`
     /// (statistics); swapped to zero by `calibrate`.
     counts: Box<[CachePadded<AtomicU64>]>,
@@ -443,6 +446,13 @@ struct Sizes {
     keep_limit: AtomicUsize,
     /// Bucket of `default_size`, so that `get` need not compute it.
     default_bucket: AtomicUsize,
+    /// The smallest capacity the pool's fast get hands out from a thread's front slot:
+    /// `default_size`, or `usize::MAX` with the fast paths off (see
+    /// [`Calibrator::without_fast_paths`]). One comparison on the get.
+    front_min: AtomicUsize,
+    /// `keep_limit - fast_min`, or 0 with the fast paths off: the fast put keeps `cap` iff
+    /// `cap - fast_min` (wrapping) is at most this, one comparison for both bounds.
+    keep_span: AtomicUsize,
 }
 
 impl fmt::Debug for Calibrator {
@@ -459,6 +469,8 @@ impl Calibrator {
     /// `cfg` must be valid (`problems()` empty).
     pub(crate) fn new(cfg: CalibrationConfig) -> Self {
         let tick_samples = (TICK_PUTS / u64::from(cfg.sample_every)).max(1);
+        // The largest bucket's bound, >= `min_size`, the first one's.
+        let keep_limit = bucket_size(cfg.buckets - 1, cfg.min_size.trailing_zeros());
         Self {
             min_bits: cfg.min_size.trailing_zeros(),
             counts: (0..cfg.buckets)
@@ -469,16 +481,16 @@ impl Calibrator {
             sizes: CachePadded::new(Sizes {
                 default_size: AtomicUsize::new(cfg.initial_default_size),
                 max_size: AtomicUsize::new(0),
-                keep_limit: AtomicUsize::new(bucket_size(
-                    cfg.buckets - 1,
-                    cfg.min_size.trailing_zeros(),
-                )),
+                keep_limit: AtomicUsize::new(keep_limit),
                 default_bucket: AtomicUsize::new(bucket_index(
                     cfg.initial_default_size,
                     cfg.min_size.trailing_zeros(),
                     cfg.buckets,
                 )),
+                front_min: AtomicUsize::new(cfg.initial_default_size),
+                keep_span: AtomicUsize::new(keep_limit - cfg.min_size),
             }),
+            fast_min: cfg.min_size,
             inv_rate: -1.0 / (1.0 - 1.0 / f64::from(cfg.sample_every)).ln(),
             tick_samples,
             batch: AtomicU64::new(if cfg.sample_every == 1 {
@@ -515,6 +527,33 @@ impl Calibrator {
     #[inline]
     pub(crate) fn keep_limit(&self) -> usize {
         self.sizes.keep_limit.load(Ordering::Relaxed)
+    }
+
+    /// Whether the pool's fast get may hand out a front buffer of capacity `cap`: at least
+    /// `default_size`, and the fast paths are on.
+    #[inline]
+    pub(crate) fn front_fits(&self, cap: usize) -> bool {
+        cap >= self.sizes.front_min.load(Ordering::Relaxed)
+    }
+
+    /// Whether the pool's fast put keeps a buffer of capacity `cap`: `min_size <= cap <=
+    /// keep_limit`, and the fast paths are on. (`keep_limit` >= `min_size` always: it is a
+    /// bucket's bound, and `min_size` the first one's.)
+    #[inline]
+    pub(crate) fn fast_keeps(&self, cap: usize) -> bool {
+        cap.wrapping_sub(self.fast_min) <= self.sizes.keep_span.load(Ordering::Relaxed)
+    }
+
+    /// Turns the fast tests off: `front_fits` and `fast_keeps` then answer `false`, so that
+    /// every get from a front slot and every put takes the pool's slow paths (a pool with a
+    /// byte cap, which must charge and uncharge it). Before the calibrator is shared.
+    pub(crate) fn without_fast_paths(mut self) -> Self {
+        // `cap - usize::MAX` wraps to `cap + 1`, which is above a span of 0 for every
+        // capacity `Vec` allows.
+        self.fast_min = usize::MAX;
+        self.sizes.front_min.store(usize::MAX, Ordering::Relaxed);
+        self.sizes.keep_span.store(0, Ordering::Relaxed);
+        self
     }
 
     /// Bucket of `default_size`.
@@ -796,6 +835,14 @@ impl Calibrator {
                 .store(d.default_size, Ordering::Relaxed);
             self.sizes.max_size.store(d.max_size, Ordering::Relaxed);
             self.sizes.keep_limit.store(d.max_size, Ordering::Relaxed);
+            if self.fast_min != usize::MAX {
+                // `max_size` >= `default_size` >= `min_size` (`decide`).
+                let span = d.max_size.saturating_sub(self.fast_min);
+                self.sizes.keep_span.store(span, Ordering::Relaxed);
+                self.sizes
+                    .front_min
+                    .store(d.default_size, Ordering::Relaxed);
+            }
             let bucket = |size| bucket_index(size, self.min_bits, self.cfg.buckets);
             self.sizes
                 .default_bucket

@@ -172,6 +172,52 @@ fn get_returns_the_thread_s_last_buffer_first() {
     assert_eq!(small.capacity(), 1024);
 }
 
+/// `get()` hands out the front slot's buffer only if it holds `default_size`; a smaller one goes
+/// to its class pool. A capped pool's gets from the slot take the slow path, which also takes
+/// the buffer off the retained count (its fast test always fails).
+#[test]
+fn get_hands_out_the_front_buffer_only_at_default_size_capped_or_not() {
+    for capped in [false, true] {
+        let mut cfg = every_put();
+        cfg.initial_default_size = 1024;
+        let mut builder = ByteBufferPool::builder()
+            .calibration(cfg)
+            .age_policy(AgePolicy::Manual);
+        if capped {
+            builder = builder.max_retained_bytes(1 << 20);
+        }
+        let pool = builder.build().unwrap();
+        let retained = |p: &ByteBufferPool| p.stats().retained_bytes.unwrap_or(0);
+        let charged = |n: usize| if capped { n } else { 0 };
+        let first = pool.get().as_ptr(); // returned to the front slot
+        assert_eq!(retained(&pool), charged(1024), "capped: {capped}");
+        let b = pool.get();
+        assert_eq!((b.as_ptr(), b.capacity()), (first, 1024));
+        assert_eq!(
+            retained(&pool),
+            0,
+            "handed out, uncharged (capped: {capped})"
+        );
+        drop(b);
+        // A 256-byte buffer takes the slot; the 1 KiB one moves to its class.
+        pool.put(ByteBuffer::with_capacity(256));
+        assert_eq!(retained(&pool), charged(1024 + 256));
+        let b = pool.get();
+        assert_eq!(
+            b.as_ptr(),
+            first,
+            "from the default class (capped: {capped})"
+        );
+        assert_eq!(
+            retained(&pool),
+            charged(256),
+            "the small one waits in its class"
+        );
+        let s = pool.stats();
+        assert_eq!((s.misses, s.gets), (1, 3), "{s:?}");
+    }
+}
+
 // ---- calibration on known inputs -------------------------------------------------------------
 
 #[test]

@@ -35,7 +35,7 @@
 //! 3. **No aliasing `&mut`.** Only a shared reference is formed, on this thread, as
 //!    `ThreadLocal::get` itself returns; `Records` never forms a `&mut` to an entry.
 //!
-//! The same argument, for two pointers keyed by an id that ageing renews, is made for the
+//! The same argument, for a pointer keyed by an id that ageing renews, is made for the
 //! fronts of `ByteBufferPool` (`src/byte_pool/front.rs`).
 
 use std::cell::Cell;
