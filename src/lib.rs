@@ -77,7 +77,8 @@
 //!
 //! Measured on a 2-core machine on 2026-12-05 (`docs/BENCHMARKS.md`): a `Pool<u64>` put+get
 //! pair 3.4–3.5 ns (a `Mutex<Vec>` pool 25–27 ns); a `ByteBufferPool` get + 64 B + drop
-//! 4.8–5.0 ns (glibc's `Vec::with_capacity(64)` + drop 9.3–10.1 ns in the same runs); on 2
+//! 4.3–4.9 ns (glibc's `Vec::with_capacity(64)` + drop 9.8–10.6 ns in the same runs, on
+//! 2026-12-06); on 2
 //! threads, sampling makes it about 25× faster than counting every put as Go does (6.3–6.6
 //! against 160–162 ns per get/put).
 //!
