@@ -657,8 +657,9 @@ impl Calibrator {
         // to 0), and it spares a call of libm's `floor`. In 64 bits: with `S` near
         // `u32::MAX`, a third of the gaps are longer than `u32::MAX`, and capping them there
         // sampled about 1.6 puts in `S`. Through `i64`, one instruction on x86-64 where `u64`
-        // takes several: `E` < 50 (its tail starts from a uniform `f64` above 2^-53) and
-        // `inv_rate` < 2^32, so the product is far below `i64::MAX`.
+        // takes several, and the same gaps: `inv_rate` < 2^32 and `E` < 50, so the product is
+        // far below `i64::MAX`, unless the ziggurat's tail draws a uniform 0 (`E` infinite, a
+        // chance of 2^-53 per draw), where either cast saturates.
         let below = (e * self.inv_rate) as i64 as u64;
         below + 1 // at most `i64::MAX + 1`
     }
