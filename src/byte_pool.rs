@@ -743,7 +743,7 @@ impl ByteBufferPool {
     #[cold]
     #[inline(never)]
     fn put_uncached(&self, buf: Box<ByteBuffer>, requested: usize) {
-        match self.local() {
+        match self.local_missed() {
             Some(local) => self.put_slow(local, buf, requested),
             None => {
                 // After the thread's exit hooks ran (see `Pool`'s `thread_exited`): it has no
@@ -803,6 +803,12 @@ impl ByteBufferPool {
         self.inner.fronts.local(|local| self.catch_up(local))
     }
 
+    /// [`local`](Self::local) for the miss path of a `cached_or` that has just missed: the
+    /// lookup, without asking the cache again.
+    fn local_missed(&self) -> Option<Local<'_>> {
+        self.inner.fronts.missed(|local| self.catch_up(local))
+    }
+
     /// A fresh buffer of `class` (`None`: `default_size`'s), counted as a miss: for a thread
     /// past its exit hooks.
     #[cold]
@@ -842,10 +848,10 @@ impl ByteBufferPool {
             .catch_up(local, self.inner.epoch.load(Ordering::Relaxed));
     }
 
-    /// About every 64 puts, or once per batch of samples where batches are longer (about every
-    /// 224 puts with several threads; see `Calibrator::record`): runs an ageing cycle of the classes
-    /// filed in during this cycle or the two before if the class pools have seen enough gets
-    /// since the last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
+    /// About every 64 puts, or once per batch of samples where batches are longer (about
+    /// every 224 puts with several threads; see `Calibrator::record`): runs an ageing cycle of
+    /// the classes filed in during this cycle or the two before if the class pools have seen
+    /// enough gets since the last one (see [`ByteBufferPoolBuilder::age_by_traffic`]).
     ///
     /// The test that there is something to age is inline in the (cold) callers: in a loop
     /// that keeps its one buffer in the front slot it is the whole tick, and out of line
@@ -1110,7 +1116,7 @@ impl ByteBufferPool {
     #[cold]
     #[inline(never)]
     fn take_default_uncached(&self) -> Box<ByteBuffer> {
-        match self.local() {
+        match self.local_missed() {
             Some(local) => self.take_default_from(local),
             None => self.fresh_exited(None),
         }

@@ -14,8 +14,8 @@
 //! entry of one `ThreadLocal` (the catch-up state that only a cache miss touches sits at its
 //! end): with a second map for that state, the cache held two pointers, and the guard's drop
 //! was too large for the compiler to inline into a caller's loop (2026-12-05: 12 instructions
-//! more per W1 cycle, 0.3 ns). The cache is one
-//! `unsafe` step of the pools, confined to [`Fronts::cached_or`]. The other is the slot
+//! more per W1 cycle, 0.3 ns). The cache is one `unsafe` step of the pools, confined to
+//! [`Fronts::cached_or`]. The other is the slot
 //! itself, a raw pointer that owns a box ([`Slot`]), so that `stats` can see from another
 //! thread whether it is full without a flag beside it (two stores per W1 cycle, about 0.2 ns
 //! of 3.9). Everything else here is safe code. See `docs/DESIGN.md` of the crate and
@@ -57,10 +57,11 @@
 //! only the thread whose record it is takes from it or fills it: `Slot::take` and
 //! `Slot::replace` are `unsafe fn`s with that contract, called only through [`Local`], which
 //! [`Fronts`] makes only of the calling thread's own entry (from the cache, whose entry is
-//! this thread's by point 2 above, or from `ThreadLocal::get`) and which is not `Send`. Other threads only test
-//! the pointer for null. So each box has one owner at a time: the slot, or the thread that
-//! took it. A record that `thread_local` hands to a new thread after its owner exited passes
-//! with its slot, as a `Cell` would; dropping the record frees a box still in the slot.
+//! this thread's by point 2 above, or from `ThreadLocal::get`) and which is not `Send`. Other
+//! threads only test the pointer for null. So each box has one owner at a time: the slot, or
+//! the thread that took it. A record that `thread_local` hands to a new thread after its
+//! owner exited passes with its slot, as a `Cell` would; dropping the record frees a box
+//! still in the slot.
 
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -321,15 +322,16 @@ impl Fronts {
         }
     }
 
-    /// The calling thread's record. `catch_up` runs with it on the slow path: this thread's first call, its first after another pool's, and its first after
-    /// an ageing cycle. `None` once the thread's exit hooks have run (see `thread_exited`;
-    /// the cache is empty by then: its guard was registered after the hooks).
+    /// The calling thread's record. `catch_up` runs with it on the slow path: this thread's
+    /// first call, its first after another pool's, and its first after an ageing cycle.
+    /// `None` once the thread's exit hooks have run (see `thread_exited`; the cache is empty
+    /// by then: its guard was registered after the hooks).
     #[inline]
     pub(super) fn local(&self, catch_up: impl FnOnce(Local<'_>)) -> Option<Local<'_>> {
         self.cached_or(
             catch_up,
             |local, _| Some(local),
-            |catch_up| self.local_slow(catch_up),
+            |catch_up| self.missed(catch_up),
         )
     }
 
@@ -363,13 +365,15 @@ impl Fronts {
         }
     }
 
+    /// The slow path of [`local`](Self::local), for a caller whose [`cached_or`](Self::cached_or)
+    /// has just missed: looks the record up, runs `catch_up`, and fills the cache.
     #[cold]
     #[inline(never)]
-    fn local_slow(&self, catch_up: impl FnOnce(Local<'_>)) -> Option<Local<'_>> {
+    pub(super) fn missed(&self, catch_up: impl FnOnce(Local<'_>)) -> Option<Local<'_>> {
         if thread_exited() {
             return None;
         }
-        // Relaxed: as in `cached`; the fence below orders it.
+        // Relaxed: as in `cached_or`; the fence below orders it.
         let key = self.key.load(Ordering::Relaxed);
         // Acquire: with the `Relaxed` load of `key`, pairs with `renew_key`.
         fence(Ordering::Acquire);
@@ -393,7 +397,7 @@ impl Fronts {
 
     /// Makes every thread's next call take the slow path (after an ageing cycle).
     pub(super) fn renew_key(&self) {
-        // Release, after the epoch's bump: pairs with the Acquire fence of `local_slow`, so a
+        // Release, after the epoch's bump: pairs with the Acquire fence of `missed`, so a
         // thread that misses the cache on the new key catches up with the new epoch (else it
         // would cache the new key with the old epoch, and at the next cycle count two cycles
         // for a buffer put during one).
